@@ -1,0 +1,86 @@
+//! Stable error codes. Every error a user can see carries one of these codes
+//! and a sentence they can act on; the codes never change meaning.
+
+use serde::Serialize;
+
+/// The stable code of an error, serialised as SCREAMING_SNAKE_CASE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    // Ingest.
+    IngestNotAWorkbook,
+    IngestCorrupt,
+    IngestEncrypted,
+    IngestNoFacets,
+    IngestBadCount,
+    IngestLimitExceeded,
+    IngestUnsupportedSource,
+    // Plugins.
+    PluginTimeout,
+    PluginOom,
+    PluginTrap,
+    PluginInvalidOutput,
+    PluginInvalidParams,
+    PluginMissingData,
+    PluginFailed,
+    PluginLoadFailed,
+    PluginNotFound,
+    PluginCancelled,
+    // Rendering and style.
+    RenderFailed,
+    InvalidStyle,
+    // Anything else the host itself ran into (I/O, database).
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::IngestNotAWorkbook => "INGEST_NOT_A_WORKBOOK",
+            ErrorCode::IngestCorrupt => "INGEST_CORRUPT",
+            ErrorCode::IngestEncrypted => "INGEST_ENCRYPTED",
+            ErrorCode::IngestNoFacets => "INGEST_NO_FACETS",
+            ErrorCode::IngestBadCount => "INGEST_BAD_COUNT",
+            ErrorCode::IngestLimitExceeded => "INGEST_LIMIT_EXCEEDED",
+            ErrorCode::IngestUnsupportedSource => "INGEST_UNSUPPORTED_SOURCE",
+            ErrorCode::PluginTimeout => "PLUGIN_TIMEOUT",
+            ErrorCode::PluginOom => "PLUGIN_OOM",
+            ErrorCode::PluginTrap => "PLUGIN_TRAP",
+            ErrorCode::PluginInvalidOutput => "PLUGIN_INVALID_OUTPUT",
+            ErrorCode::PluginInvalidParams => "PLUGIN_INVALID_PARAMS",
+            ErrorCode::PluginMissingData => "PLUGIN_MISSING_DATA",
+            ErrorCode::PluginFailed => "PLUGIN_FAILED",
+            ErrorCode::PluginLoadFailed => "PLUGIN_LOAD_FAILED",
+            ErrorCode::PluginNotFound => "PLUGIN_NOT_FOUND",
+            ErrorCode::PluginCancelled => "PLUGIN_CANCELLED",
+            ErrorCode::RenderFailed => "RENDER_FAILED",
+            ErrorCode::InvalidStyle => "INVALID_STYLE",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error with its stable code and an actionable message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,27 @@
+//! # patchart
+//!
+//! The patchart host: it turns patent-search exports into charts drawn by
+//! sandboxed WebAssembly plugins. The flow is a pipeline of narrow stages,
+//! one module each, none reaching back upstream:
+//!
+//! ```text
+//! file --ingest--> Dataset --plugins--> SVG + chart_data --render--> PNG
+//! ```
+//!
+//! - [`ingest`]: source files (Espacenet workbooks) to a canonical [`Dataset`];
+//! - [`plugins`]: the plugin registry, compile cache and sandboxed runtime;
+//! - [`render`]: SVG to PNG with the bundled font, and text metrics;
+//! - [`style`]: the user's visual config resolved to the WIT `style`;
+//! - [`cli`]: the `patchart` command line.
+
+pub mod cli;
+pub mod dataset;
+pub mod error;
+pub mod ingest;
+pub mod pipeline;
+pub mod plugins;
+pub mod render;
+pub mod style;
+
+pub use dataset::{Dataset, Entry, Facet};
+pub use error::{Error, ErrorCode, Result};

@@ -1,0 +1,116 @@
+//! SVG to PNG, and the text metrics plugins measure with.
+//!
+//! One font set serves both: the fonts compiled into the binary
+//! ([`fonts`]) are the only fonts the rasterizer knows, and
+//! [`TextMeasurer`] shapes text with the same shaper and the same faces, so
+//! a label that fits when a plugin measures it fits when it is drawn —
+//! on any machine, whatever fonts it has installed.
+
+mod fonts;
+mod measure;
+
+use std::sync::Arc;
+
+pub use fonts::{BUNDLED_FAMILY, font_database};
+pub use measure::TextMeasurer;
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// Resolution multiplier of a PNG relative to the chart's px size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    X1,
+    X2,
+}
+
+impl Scale {
+    pub fn factor(self) -> f32 {
+        match self {
+            Scale::X1 => 1.0,
+            Scale::X2 => 2.0,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scale> {
+        match s {
+            "1" | "1x" => Some(Scale::X1),
+            "2" | "2x" => Some(Scale::X2),
+            _ => None,
+        }
+    }
+}
+
+/// Parses and rasterizes SVG with the bundled fonts. Cheap to clone; build
+/// one per process.
+#[derive(Clone)]
+pub struct Rasterizer {
+    options: Arc<resvg::usvg::Options<'static>>,
+}
+
+/// Largest PNG side in px; a chart asking for more is refused rather than
+/// allocating gigabytes of pixels.
+const MAX_SIDE_PX: u32 = 16_384;
+
+impl Default for Rasterizer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Rasterizer {
+    pub fn new() -> Self {
+        let options = resvg::usvg::Options {
+            font_family: BUNDLED_FAMILY.to_string(),
+            fontdb: Arc::new(font_database()),
+            // Plugins cannot reach files or the network, and neither can
+            // their SVG: external images are never loaded.
+            resources_dir: None,
+            ..resvg::usvg::Options::default()
+        };
+        Rasterizer {
+            options: Arc::new(options),
+        }
+    }
+
+    /// Parses `svg` into a render tree. Errors are `PLUGIN_INVALID_OUTPUT`:
+    /// SVG reaching here always came from a plugin.
+    pub fn parse(&self, svg: &str) -> Result<resvg::usvg::Tree> {
+        resvg::usvg::Tree::from_str(svg, &self.options).map_err(|e| {
+            Error::new(
+                ErrorCode::PluginInvalidOutput,
+                format!("the plugin returned SVG that cannot be parsed: {e}"),
+            )
+        })
+    }
+
+    /// Renders `svg` to PNG bytes at `scale`.
+    pub fn png(&self, svg: &str, scale: Scale) -> Result<Vec<u8>> {
+        let tree = self.parse(svg)?;
+        self.png_from_tree(&tree, scale)
+    }
+
+    pub fn png_from_tree(&self, tree: &resvg::usvg::Tree, scale: Scale) -> Result<Vec<u8>> {
+        let size = tree
+            .size()
+            .to_int_size()
+            .scale_by(scale.factor())
+            .ok_or_else(|| Error::new(ErrorCode::RenderFailed, "the chart has an empty size"))?;
+        if size.width() > MAX_SIDE_PX || size.height() > MAX_SIDE_PX {
+            return Err(Error::new(
+                ErrorCode::RenderFailed,
+                format!(
+                    "the chart would be {}x{} px; the largest side allowed is {MAX_SIDE_PX} px — lower width/height or the scale",
+                    size.width(),
+                    size.height()
+                ),
+            ));
+        }
+        let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+            .ok_or_else(|| Error::new(ErrorCode::RenderFailed, "could not allocate the image"))?;
+        let transform = resvg::tiny_skia::Transform::from_scale(scale.factor(), scale.factor());
+        resvg::render(tree, transform, &mut pixmap.as_mut());
+        pixmap
+            .encode_png()
+            .map_err(|e| Error::new(ErrorCode::RenderFailed, format!("PNG encoding failed: {e}")))
+    }
+}

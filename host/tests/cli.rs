@@ -1,0 +1,86 @@
+//! The `patchart` binary as a plugin author uses it: exit codes, files
+//! written, messages on bad input.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn patchart() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_patchart"));
+    let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-compile-cache");
+    c.env("PATCHART_CACHE_DIR", cache);
+    c
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+#[test]
+fn inspect_of_a_file_that_is_not_a_workbook_exits_1_with_the_error() {
+    let dir = tmp();
+    let bad = dir.path().join("notes.xlsx");
+    std::fs::write(&bad, "just some text, not a workbook").expect("write");
+    let out = patchart().arg("inspect").arg(&bad).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error[INGEST_NOT_A_WORKBOOK]"), "{err}");
+}
+
+#[test]
+fn plugin_list_names_the_built_ins() {
+    let out = patchart().args(["plugin", "list"]).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("top_patent_countries\t"))
+        .unwrap_or_else(|| panic!("no top_patent_countries line in {stdout}"));
+    assert_eq!(line.split('\t').count(), 3, "key, version, name: {line}");
+}
+
+#[test]
+fn plugin_validate_refuses_a_core_module() {
+    let dir = tmp();
+    let core = dir.path().join("core.wasm");
+    std::fs::write(&core, b"\0asm\x01\0\0\0").expect("write");
+    let out = patchart()
+        .args(["plugin", "validate"])
+        .arg(&core)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("PLUGIN_LOAD_FAILED") && err.contains("not a component"),
+        "{err}"
+    );
+}
+
+#[test]
+fn render_rejects_an_unknown_palette_listing_the_valid_ones() {
+    let dir = tmp();
+    let out = patchart()
+        .args([
+            "render",
+            "--algorithm",
+            "top_patent_countries",
+            "--style",
+            r#"{"palette":"neon"}"#,
+            "--input",
+        ])
+        .arg(dir.path().join("missing.xlsx"))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("INVALID_STYLE") && err.contains("colorblind"),
+        "{err}"
+    );
+}
