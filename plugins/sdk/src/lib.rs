@@ -7,7 +7,8 @@
 //! - [`svg`]: an SVG writer that escapes every label and formats numbers
 //!   deterministically, so identical input gives byte-identical output;
 //! - [`scale`]: linear and band scales with "nice" ticks;
-//! - [`axis`], [`legend`], [`footnote`]: the furniture of a chart;
+//! - [`axis`], [`legend`], [`legend_table`], [`footnote`]: the furniture of
+//!   a chart;
 //! - [`layout`]: cutting the page into heading, plot and footnote areas,
 //!   and the font sizes derived from the style;
 //! - [`palette`]: the named palettes (including a colour-blind-safe one);
@@ -17,6 +18,14 @@
 //! - [`format`](mod@format): numbers and percentages per locale (`en`, `es`);
 //! - [`chart_data`]: the single chart-data schema, as Rust types;
 //! - [`params`]: parsing the JSON params into a plugin's own struct.
+//! - [`treemap`]: squarified treemap layout (cells proportional to values,
+//!   as square as possible).
+//! - [`ranked_bars`]: top-N horizontal bars with an Others bar, wrapped
+//!   category labels and fitted value labels (the ranking charts);
+//! - [`names`]: one display casing for applicant and inventor names.
+//! - [`page_check`]: where drawn texts and bars end up, for plugin tests
+//!   (nothing leaves the page, labels do not overlap).
+//! - [`measure_cache`]: a per-render memo in front of the host's measure.
 //!
 //! ```ignore
 //! use patchart_sdk::{ChartPlugin, Chart, Dataset, Measure, PluginInfo, RenderError, Style};
@@ -36,12 +45,19 @@ pub mod footnote;
 pub mod format;
 pub mod layout;
 pub mod legend;
+pub mod legend_table;
+pub mod measure_cache;
+pub mod names;
+pub mod page_check;
 pub mod palette;
 pub mod params;
+pub mod ranked_bars;
 pub mod scale;
+pub mod series;
 pub mod svg;
 pub mod testing;
 pub mod text;
+pub mod treemap;
 
 #[doc(hidden)]
 pub mod guest;
