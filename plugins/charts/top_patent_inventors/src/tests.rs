@@ -1,0 +1,375 @@
+//! Native tests of the chart: the figures (against the replaced system's
+//! numbers), the parameters, and the picture (everything inside the page,
+//! names wrapped rather than clipped, labels escaped, output stable).
+
+use patchart_sdk::page_check::{outside_page, text_boxes};
+use patchart_sdk::text::UniformMeasure;
+use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, Facet, RenderError, Style};
+use serde_json::Value;
+
+use super::*;
+
+const M: UniformMeasure = UniformMeasure { em: 0.6 };
+
+/// The replaced system's figures for the reference export
+/// (top_patent_inventors.chart_data.json): facet total 1086, and the top
+/// 15 counts with their shares in percent of that total. Its ties of 2
+/// were in no documented order; ours are by name, which here picks the
+/// same nine inventors.
+const REFERENCE_TOTAL: u64 = 1086;
+const REFERENCE_TOP: &[(&str, u64, f64)] = &[
+    ("MA LI", 4, 0.37),
+    ("CHEN WEI", 3, 0.28),
+    ("DUAN CHANGQUN", 3, 0.28),
+    ("GU XUEYUAN", 3, 0.28),
+    ("LIU CHANG'E", 3, 0.28),
+    ("WEI QIUPING", 3, 0.28),
+    ("AN JUNG SU", 2, 0.18),
+    ("AN YI", 2, 0.18),
+    ("BRYANT JR JERRY L", 2, 0.18),
+    ("CAO JIAN", 2, 0.18),
+    ("CHEN XIA", 2, 0.18),
+    ("CHO SUNG HEUI", 2, 0.18),
+    ("CHO SUNG KOOK", 2, 0.18),
+    ("CHOI CHEOL SOON", 2, 0.18),
+    ("CHOI JEONG MOO", 2, 0.18),
+];
+const LONGEST: &str =
+    "VAN DER BERGH-LAMBRECHTS JOHANNES CORNELIS MARIA THEODORUS ALEXANDER FREDERIK";
+
+/// An export shaped like the reference one: the reference top 15 (listed
+/// in reverse, so only ranking puts them right), 64 more inventors with 2
+/// documents and 921 with one: 1000 inventors and 1086 in all.
+fn reference_entries() -> Vec<Entry> {
+    let mut v: Vec<Entry> = (0..64)
+        .map(|i| entry(&format!("INVENTOR TWO {i:02}"), 2))
+        .collect();
+    v.extend(REFERENCE_TOP.iter().rev().map(|(l, c, _)| entry(l, *c)));
+    v.extend((0..921).map(|i| entry(&format!("INVENTOR ONE {i:03}"), 1)));
+    v
+}
+
+fn entry(label: &str, count: u64) -> Entry {
+    Entry {
+        label: label.to_owned(),
+        count,
+    }
+}
+
+fn dataset(entries: Vec<Entry>) -> Dataset {
+    Dataset {
+        source_type: "espacenet_excel".into(),
+        query: Some("heavy metal".into()),
+        facets: vec![
+            Facet {
+                name: "countries".into(),
+                entries: vec![entry("CN", 5)],
+            },
+            Facet {
+                name: "inventors".into(),
+                entries,
+            },
+        ],
+    }
+}
+
+fn render_with(data: &Dataset, params: &str, style: &Style) -> Result<Chart, RenderError> {
+    <TopPatentInventors as ChartPlugin>::render(data, params, style, &M)
+}
+
+fn render(params: &str) -> Chart {
+    render_with(&dataset(reference_entries()), params, &Style::default())
+        .unwrap_or_else(|e| panic!("render failed: {e}"))
+}
+
+fn chart_data(chart: &Chart) -> Value {
+    serde_json::from_str(&chart.chart_data).unwrap_or_else(|e| panic!("bad chart_data: {e}"))
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| s.as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn invalid_params(params: &str) -> String {
+    match render_with(&dataset(reference_entries()), params, &Style::default()) {
+        Err(RenderError::InvalidParams(m)) => m,
+        other => panic!("expected invalid params for {params}, got {other:?}"),
+    }
+}
+
+#[test]
+fn counts_and_shares_equal_the_reference() {
+    let cd = chart_data(&render(""));
+    let series = &cd["series"][0];
+    let labels = strings(&series["labels"]);
+    for (i, (label, count, share)) in REFERENCE_TOP.iter().enumerate() {
+        assert_eq!(labels[i], *label, "rank {}", i + 1);
+        assert_eq!(series["values"][i], *count, "{label}");
+        assert_eq!(series["shares"][i], *share, "{label}");
+        assert_eq!(series["ranks"][i], i + 1);
+    }
+    let t = &cd["totals"];
+    assert_eq!(t["total"], REFERENCE_TOTAL);
+    assert_eq!(t["entries"], 1000);
+    assert_eq!(t["shown_count"], 15);
+    // The reference chart has no Others bar; ours sums the other 985.
+    assert_eq!(labels[15], "Others");
+    assert_eq!(series["values"][15], 1049);
+    assert_eq!(t["others_entries"], 985);
+    assert_eq!(strings(&series["flags"])[15], "others");
+    assert!(series["ranks"][15].is_null());
+    assert_eq!(cd["type"], "horizontal_bar");
+    assert_eq!(cd["algorithm"], "top_patent_inventors");
+    assert_eq!(cd["schema_version"], 1);
+}
+
+#[test]
+fn axis_shows_display_names_and_series_keeps_the_source() {
+    let chart = render("");
+    let cd = chart_data(&chart);
+    let categories = strings(&cd["y_axis"]["categories"]);
+    assert_eq!(categories[0], "Ma Li");
+    assert_eq!(categories[4], "Liu Chang'e");
+    assert_eq!(categories[8], "Bryant Jr Jerry L");
+    assert_eq!(categories[11], "Cho Sung Heui");
+    assert_eq!(categories[15], "Others");
+    assert_eq!(cd["series"][0]["labels"][0], "MA LI");
+    assert!(chart.svg.contains(">Ma Li</text>"));
+    assert!(!chart.svg.contains(">MA LI</text>"));
+}
+
+#[test]
+fn long_names_wrap_onto_lines_instead_of_being_cut() {
+    let mut entries = reference_entries();
+    entries.push(entry(LONGEST, 3));
+    let chart =
+        render_with(&dataset(entries), "", &Style::default()).unwrap_or_else(|e| panic!("{e}"));
+    let boxes = text_boxes(&chart.svg, &M);
+    // A 77-character name is drawn whole, over two lines.
+    let words: Vec<&str> = boxes
+        .iter()
+        .filter(|b| b.content.starts_with("Van") || b.content.contains("Frederik"))
+        .map(|b| b.content.as_str())
+        .collect();
+    assert!(!words.is_empty(), "{words:?}");
+    let drawn: String = boxes
+        .iter()
+        .map(|b| b.content.clone())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(drawn.contains("Frederik"), "{drawn}");
+    assert!(!drawn.contains('…'), "{drawn}");
+    assert!(chart.warnings.is_empty(), "{:?}", chart.warnings);
+}
+
+#[test]
+fn footnotes_explain_inventors_and_counting() {
+    let cd = chart_data(&render(""));
+    let notes = strings(&cd["notes"]);
+    assert!(
+        notes[0].contains("counts for each") && notes[0].contains("1,086 inventor–document pairs"),
+        "{}",
+        notes[0]
+    );
+    assert!(notes[1].starts_with("Inventors are the natural persons"));
+    assert_eq!(
+        notes[2],
+        "Others: 1,049 documents of 985 more inventors (bar cut short, not to scale)"
+    );
+    assert!(notes[3].starts_with("Names as Espacenet records them"));
+}
+
+#[test]
+fn top_n_bounds_and_unknown_params_name_the_field() {
+    for bad in [r#"{"top_n": 0}"#, r#"{"top_n": 101}"#] {
+        let m = invalid_params(bad);
+        assert!(
+            m.contains("`top_n`") && m.contains("between 1 and 100"),
+            "{m}"
+        );
+    }
+    assert!(invalid_params(r#"{"top_n": "15"}"#).contains("`top_n`"));
+    assert!(invalid_params(r#"{"highlight": []}"#).contains("unknown field `highlight`"));
+    let cd = chart_data(&render(r#"{"top_n": 1}"#));
+    assert_eq!(cd["title"], "Top patent inventor");
+    assert_eq!(cd["totals"]["top_n"], 1);
+}
+
+#[test]
+fn fewer_inventors_than_top_n_shows_all_without_others() {
+    let chart = render_with(
+        &dataset(vec![entry("B", 1), entry("A", 1)]),
+        "",
+        &Style::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cd = chart_data(&chart);
+    assert_eq!(strings(&cd["series"][0]["labels"]), ["A", "B"]);
+    assert_eq!(cd["totals"]["others_count"], 0);
+    assert!(
+        chart
+            .warnings
+            .iter()
+            .any(|w| w.contains("only 2 inventors"))
+    );
+}
+
+#[test]
+fn missing_empty_or_zero_inventors_is_missing_data() {
+    let no_facet = Dataset {
+        facets: vec![],
+        ..dataset(vec![])
+    };
+    for data in [no_facet, dataset(vec![]), dataset(vec![entry("X", 0)])] {
+        match render_with(&data, "", &Style::default()) {
+            Err(RenderError::MissingData(m)) => assert!(m.contains("`inventors`"), "{m}"),
+            other => panic!("expected missing data, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn hostile_labels_are_escaped_and_deterministic() {
+    let mut entries = reference_entries();
+    entries.push(entry("<script>alert(1)</script> & co", 50));
+    entries.push(entry(&"ÑANDÚ 東京 ".repeat(60), 40));
+    let data = dataset(entries);
+    let a = render_with(&data, "", &Style::default()).unwrap_or_else(|e| panic!("{e}"));
+    let b = render_with(&data, "", &Style::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.svg, b.svg);
+    assert_eq!(a.chart_data, b.chart_data);
+    assert!(!a.svg.contains("<script>"));
+    assert!(a.svg.contains("&lt;script&gt;"));
+    assert!(
+        a.warnings.iter().any(|w| w.contains("shortened")),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(
+        chart_data(&a)["series"][0]["labels"][0],
+        "<script>alert(1)</script> & co"
+    );
+}
+
+#[test]
+fn spanish_words_and_numbers() {
+    let style = Style {
+        locale: "es".into(),
+        ..Style::default()
+    };
+    let mut entries = reference_entries();
+    entries.push(entry("BIG INVENTOR", 12_000));
+    let chart = render_with(&dataset(entries), "", &style).unwrap_or_else(|e| panic!("{e}"));
+    let cd = chart_data(&chart);
+    assert_eq!(cd["title"], "Los 15 principales inventores de patentes");
+    assert_eq!(cd["y_axis"]["label"], "Inventores");
+    assert!(
+        chart.svg.contains(">12.000 (91,70\u{a0}%)</text>"),
+        "{}",
+        chart.svg
+    );
+    assert!(strings(&cd["notes"])[1].starts_with("Los inventores son"));
+    assert!(strings(&cd["series"][0]["labels"]).contains(&"Otros".to_owned()));
+}
+
+#[test]
+fn nothing_leaves_the_page_or_overlaps() {
+    let many: Vec<Entry> = (0..300)
+        .map(|i| entry(&format!("{LONGEST} {i:03}"), 1000 - i))
+        .collect();
+    let cases: Vec<(Vec<Entry>, &str, Style)> = vec![
+        (reference_entries(), "", Style::default()),
+        (
+            reference_entries(),
+            r#"{"top_n": 100}"#,
+            Style {
+                width: 480,
+                height: 320,
+                ..Style::default()
+            },
+        ),
+        (
+            reference_entries(),
+            "",
+            Style {
+                font_size: 22.0,
+                locale: "es".into(),
+                ..Style::default()
+            },
+        ),
+        (many, r#"{"top_n": 40}"#, Style::default()),
+        (
+            vec![entry("X", 123_456_789)],
+            "",
+            Style {
+                width: 320,
+                height: 240,
+                ..Style::default()
+            },
+        ),
+    ];
+    for (entries, params, style) in cases {
+        let chart =
+            render_with(&dataset(entries), params, &style).unwrap_or_else(|e| panic!("{e}"));
+        let out = outside_page(&chart.svg, style.width as f32, style.height as f32, &M);
+        assert!(
+            out.is_empty(),
+            "{params} {}x{}: {out:?}",
+            style.width,
+            style.height
+        );
+        // Bars thinner than the smallest legible label are warned about
+        // instead (their labels may touch).
+        if chart
+            .warnings
+            .iter()
+            .any(|w| w.contains("too many to label"))
+        {
+            assert_eq!(
+                params, r#"{"top_n": 100}"#,
+                "{:?} {}x{}",
+                chart.warnings, style.width, style.height
+            );
+            continue;
+        }
+        let boxes = text_boxes(&chart.svg, &M);
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                assert!(!a.overlaps(b), "{a:?} overlaps {b:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn params_schema_defaults_are_the_params_defaults() {
+    let info = <TopPatentInventors as ChartPlugin>::info();
+    assert_eq!(info.key, KEY);
+    assert_eq!(info.required_facets, ["inventors"]);
+    let schema: Value = serde_json::from_str(&info.params_schema).unwrap_or(Value::Null);
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["additionalProperties"], false);
+    let props = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(props["top_n"]["minimum"], TOP_N_MIN);
+    assert_eq!(props["top_n"]["maximum"], TOP_N_MAX);
+    let defaults: serde_json::Map<String, Value> = props
+        .iter()
+        .map(|(k, v)| (k.clone(), v["default"].clone()))
+        .collect();
+    let from_schema: Params =
+        params::parse(&Value::Object(defaults).to_string()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_schema, Params::default());
+    assert_eq!(props.keys().collect::<Vec<_>>(), ["top_n"]);
+}
