@@ -1,0 +1,405 @@
+//! Native tests of the chart: the figures against the replaced system's,
+//! the parameters, and the picture (inside the page, stable, escaped).
+
+use patchart_sdk::page_check::outside_page;
+use patchart_sdk::series::drawn_points;
+use patchart_sdk::text::UniformMeasure;
+use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, Facet, RenderError, Style};
+use serde_json::Value;
+
+use super::*;
+
+const M: UniformMeasure = UniformMeasure { em: 0.6 };
+
+/// Publications per year 2006–2023 as the replaced system reported them
+/// for the reference export (`patent_trends_cumulative.chart_data.json`,
+/// `annual_publications`).
+const REFERENCE_YEARS: [(i32, u64); 18] = [
+    (2006, 2),
+    (2007, 3),
+    (2008, 0),
+    (2009, 1),
+    (2010, 0),
+    (2011, 2),
+    (2012, 5),
+    (2013, 2),
+    (2014, 3),
+    (2015, 8),
+    (2016, 18),
+    (2017, 14),
+    (2018, 21),
+    (2019, 26),
+    (2020, 27),
+    (2021, 31),
+    (2022, 27),
+    (2023, 43),
+];
+const REFERENCE_TOTAL: u64 = 233;
+/// Its `cumulative_publications`, summed from 2006 as we do.
+const REFERENCE_CUMULATIVE: [u64; 18] = [
+    2, 5, 5, 6, 6, 8, 13, 15, 18, 26, 44, 58, 79, 105, 132, 163, 190, 233,
+];
+
+/// An export shaped like the reference one: a few early documents, the
+/// years with documents (no rows for 0), newest first, plus a label that
+/// is not a year.
+fn reference_entries() -> Vec<Entry> {
+    let mut rows: Vec<Entry> = REFERENCE_YEARS
+        .iter()
+        .rev()
+        .filter(|(_, c)| *c > 0)
+        .map(|(y, c)| Entry {
+            label: y.to_string(),
+            count: *c,
+        })
+        .collect();
+    for (y, c) in [
+        (1973, 2),
+        (1989, 1),
+        (1990, 1),
+        (1994, 1),
+        (1998, 1),
+        (1999, 2),
+    ] {
+        rows.push(Entry {
+            label: y.to_string(),
+            count: c,
+        });
+    }
+    rows
+}
+
+fn dataset(entries: Vec<Entry>) -> Dataset {
+    Dataset {
+        source_type: "espacenet_excel".into(),
+        query: None,
+        facets: vec![Facet {
+            name: "publication_years".into(),
+            entries,
+        }],
+    }
+}
+
+fn render_with(data: &Dataset, params: &str, style: &Style) -> Result<Chart, RenderError> {
+    <PatentTrendsCumulative as ChartPlugin>::render(data, params, style, &M)
+}
+
+fn render(params: &str) -> Chart {
+    render_with(&dataset(reference_entries()), params, &Style::default())
+        .unwrap_or_else(|e| panic!("render failed: {e}"))
+}
+
+fn chart_data(chart: &Chart) -> Value {
+    serde_json::from_str(&chart.chart_data).unwrap_or_else(|e| panic!("bad chart_data: {e}"))
+}
+
+fn numbers(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| s.as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_inside(chart: &Chart, style: &Style) {
+    let (w, h) = (style.width as f32, style.height as f32);
+    let out = outside_page(&chart.svg, w, h, &M);
+    assert!(out.is_empty(), "{out:?}");
+    for (x, y) in drawn_points(&chart.svg) {
+        assert!(
+            (-0.01..=w + 0.01).contains(&x) && (-0.01..=h + 0.01).contains(&y),
+            "point ({x}, {y}) leaves the page"
+        );
+    }
+}
+
+#[test]
+fn yearly_and_cumulative_counts_equal_the_reference() {
+    let cd = chart_data(&render(""));
+    let years: Vec<String> = REFERENCE_YEARS.iter().map(|(y, _)| y.to_string()).collect();
+    let yearly: Vec<f64> = REFERENCE_YEARS.iter().map(|(_, c)| *c as f64).collect();
+    let cumulative: Vec<f64> = REFERENCE_CUMULATIVE.iter().map(|c| *c as f64).collect();
+    assert_eq!(strings(&cd["series"][0]["labels"]), years);
+    assert_eq!(numbers(&cd["series"][0]["values"]), yearly);
+    assert_eq!(numbers(&cd["series"][1]["values"]), cumulative);
+    assert_eq!(cd["series"][1]["kind"], "cumulative");
+    let t = &cd["totals"];
+    assert_eq!(t["total"], REFERENCE_TOTAL);
+    assert_eq!(
+        (t["first_year"].clone(), t["last_year"].clone()),
+        (2006.into(), 2023.into())
+    );
+    assert_eq!(cd["type"], "dual_axis");
+    assert_eq!(
+        cd["metrics"]["axes"]["right"]["label"],
+        "Cumulative documents"
+    );
+}
+
+#[test]
+fn the_last_two_years_are_shown_and_flagged_incomplete() {
+    let chart = render("");
+    let cd = chart_data(&chart);
+    for s in 0..2 {
+        let flags = strings(&cd["series"][s]["flags"]);
+        assert_eq!(flags[16..], ["incomplete", "incomplete"]);
+    }
+    assert_eq!(cd["totals"]["incomplete_from"], 2022);
+    assert_eq!(cd["totals"]["cumulative_at_last_complete_year"], 163);
+    assert!(strings(&cd["notes"])[0].starts_with("2022\u{2013}2023 (shaded, dashed)"));
+    assert!(chart.svg.contains("class=\"incomplete-years\""));
+    assert_eq!(
+        chart.svg.matches("stroke-dasharray=\"5 4\"").count(),
+        3,
+        "two bars and the line"
+    );
+}
+
+#[test]
+fn default_cagr_covers_the_last_ten_complete_years() {
+    // The replaced system reported no CAGR here (cagr_rate: null).
+    let chart = render("");
+    let cd = chart_data(&chart);
+    let t = &cd["totals"];
+    assert_eq!(
+        (t["cagr_start_year"].clone(), t["cagr_end_year"].clone()),
+        (2011.into(), 2021.into())
+    );
+    assert_eq!(
+        (t["cagr_start_value"].clone(), t["cagr_end_value"].clone()),
+        (2.into(), 31.into())
+    );
+    // (31 / 2)^(1/10) - 1 = 31.53 %.
+    assert_eq!(t["cagr_percent"], 31.53);
+    let m = &cd["metrics"]["cagr"];
+    assert_eq!(m["years"], 10);
+    assert_eq!(m["includes_incomplete_years"], false);
+    assert!(
+        chart
+            .svg
+            .contains(">CAGR 2011\u{2013}2021: +31.5% per year</text>")
+    );
+    assert!(
+        strings(&cd["notes"])
+            .iter()
+            .any(|n| n.starts_with("CAGR (compound annual growth rate)"))
+    );
+    assert!(chart.warnings.is_empty(), "{:?}", chart.warnings);
+}
+
+#[test]
+fn cagr_window_moves_past_zero_years_and_can_be_chosen() {
+    // From 2010 (0 documents) the default start moves to 2011.
+    let cd = chart_data(&render(r#"{"lag_years": 3}"#));
+    assert_eq!(cd["totals"]["cagr_start_year"], 2011);
+    assert_eq!(cd["totals"]["cagr_end_year"], 2020);
+    let chart = render(r#"{"cagr_start": 2016, "cagr_end": 2023}"#);
+    let cd = chart_data(&chart);
+    // (43 / 18)^(1/7) - 1 = 13.25 %.
+    assert_eq!(cd["totals"]["cagr_percent"], 13.25);
+    assert!(
+        chart
+            .warnings
+            .iter()
+            .any(|w| w.contains("still incomplete")),
+        "{:?}",
+        chart.warnings
+    );
+    let cd = chart_data(&render(r#"{"cagr_start": 2008, "cagr_end": 2012}"#));
+    assert!(
+        cd["totals"]["cagr_percent"].is_null(),
+        "growth from 0 is undefined"
+    );
+    for (p, field) in [
+        (r#"{"cagr_start": 2015, "cagr_end": 2015}"#, "`cagr_start`"),
+        (r#"{"cagr_start": 1990}"#, "`cagr_start`"),
+        (r#"{"cagr_end": 2030}"#, "`cagr_end`"),
+        (r#"{"cagr_end": 99999}"#, "`cagr_end`"),
+    ] {
+        match render_with(&dataset(reference_entries()), p, &Style::default()) {
+            Err(RenderError::InvalidParams(m)) => assert!(m.contains(field), "{p}: {m}"),
+            other => panic!("{p}: expected invalid params, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn first_and_last_year_widen_the_span_with_zeros() {
+    let cd = chart_data(&render(r#"{"first_year": 1999, "last_year": 2025}"#));
+    let s = &cd["series"][1];
+    assert_eq!(strings(&s["labels"]).len(), 27);
+    let v = numbers(&s["values"]);
+    assert_eq!((v[0], v[24], v[26]), (2.0, 235.0, 235.0));
+    assert_eq!(cd["totals"]["total"], REFERENCE_TOTAL + 2);
+    assert_eq!(cd["totals"]["incomplete_from"], 2024);
+    assert_eq!(cd["totals"]["documents_before_first_year"], 6);
+}
+
+#[test]
+fn params_out_of_range_name_the_field() {
+    for (p, field) in [
+        (r#"{"lag_years": 6}"#, "`lag_years`"),
+        (r#"{"first_year": 999}"#, "`first_year`"),
+        (r#"{"last_year": "2020"}"#, "`last_year`"),
+        (r#"{"first_year": 2020, "last_year": 2010}"#, "`first_year`"),
+        (r#"{"years": 5}"#, "`years`"),
+    ] {
+        match render_with(&dataset(reference_entries()), p, &Style::default()) {
+            Err(RenderError::InvalidParams(m)) => assert!(m.contains(field), "{p}: {m}"),
+            other => panic!("{p}: expected invalid params, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn missing_or_unusable_years_are_missing_data_naming_the_facet() {
+    let no_facet = Dataset {
+        facets: vec![],
+        ..dataset(vec![])
+    };
+    let not_years = dataset(vec![Entry {
+        label: "<script>alert(1)</script>".into(),
+        count: 4,
+    }]);
+    let zeros = dataset(vec![Entry {
+        label: "2020".into(),
+        count: 0,
+    }]);
+    for data in [no_facet, dataset(vec![]), not_years, zeros] {
+        match render_with(&data, "", &Style::default()) {
+            Err(RenderError::MissingData(m)) => assert!(m.contains("`publication_years`"), "{m}"),
+            other => panic!("expected missing data, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn non_year_labels_are_ignored_with_a_warning() {
+    let mut entries = reference_entries();
+    entries.push(Entry {
+        label: "<script>alert(1)</script>".into(),
+        count: 5,
+    });
+    entries.push(Entry {
+        label: "x".repeat(500),
+        count: 1,
+    });
+    let chart =
+        render_with(&dataset(entries), "", &Style::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        chart.warnings[0].starts_with("2 labels of `publication_years` are not a year"),
+        "{:?}",
+        chart.warnings
+    );
+    assert!(!chart.svg.contains("<script>"));
+    assert_eq!(chart_data(&chart)["totals"]["total"], REFERENCE_TOTAL);
+}
+
+#[test]
+fn one_year_and_many_years_are_drawn_inside_the_page() {
+    let one = dataset(vec![Entry {
+        label: "2020".into(),
+        count: 7,
+    }]);
+    let many: Vec<Entry> = (1000..10_000)
+        .map(|y| Entry {
+            label: y.to_string(),
+            count: (y % 97) as u64,
+        })
+        .collect();
+    let small = Style {
+        width: 320,
+        height: 240,
+        ..Style::default()
+    };
+    let cases = [
+        (one.clone(), "", Style::default()),
+        (one, "", small.clone()),
+        (dataset(reference_entries()), "", small),
+        (dataset(many.clone()), "", Style::default()),
+        (dataset(many), r#"{"first_year": 1000}"#, Style::default()),
+        (
+            dataset(reference_entries()),
+            r#"{"lag_years": 5}"#,
+            Style::default(),
+        ),
+    ];
+    for (data, params, style) in cases {
+        let chart = render_with(&data, params, &style).unwrap_or_else(|e| panic!("{e}"));
+        assert_inside(&chart, &style);
+    }
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let a = render(r#"{"last_year": 2024}"#);
+    let b = render(r#"{"last_year": 2024}"#);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn spanish_texts_and_numbers() {
+    let style = Style {
+        locale: "es".into(),
+        ..Style::default()
+    };
+    let mut entries = reference_entries();
+    entries.push(Entry {
+        label: "2015".into(),
+        count: 12_000,
+    });
+    let chart = render_with(&dataset(entries), "", &style).unwrap_or_else(|e| panic!("{e}"));
+    let cd = chart_data(&chart);
+    assert_eq!(cd["locale"], "es");
+    assert_eq!(
+        cd["title"],
+        "Publicaciones de patentes por año y acumuladas"
+    );
+    assert_eq!(cd["x_axis"]["label"], "Año de publicación");
+    assert!(
+        chart.svg.contains(">12.000</text>"),
+        "axis ticks grouped the Spanish way"
+    );
+    assert!(chart.svg.contains("TCAC 2011\u{2013}2021"));
+    assert!(strings(&cd["notes"])[0].contains("recuentos aún incompletos"));
+}
+
+#[test]
+fn params_schema_defaults_are_the_params_defaults() {
+    let schema: Value = serde_json::from_str(PARAMS_SCHEMA).unwrap_or(Value::Null);
+    assert_eq!(schema["additionalProperties"], false);
+    let props = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let defaults: serde_json::Map<String, Value> = props
+        .iter()
+        .map(|(k, v)| (k.clone(), v["default"].clone()))
+        .collect();
+    let from_schema: Params =
+        params::parse(&Value::Object(defaults).to_string()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_schema, Params::default());
+    let mut keys: Vec<&String> = props.keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "cagr_end",
+            "cagr_start",
+            "first_year",
+            "lag_years",
+            "last_year"
+        ]
+    );
+    assert_eq!(props["lag_years"]["maximum"], series::MAX_LAG_YEARS);
+    let info = <PatentTrendsCumulative as ChartPlugin>::info();
+    assert_eq!(info.required_facets, ["publication_years"]);
+}
