@@ -1,0 +1,679 @@
+//! The job state machine: the durable queue's workers (`generate_image_task`),
+//! job finalisation (`finalize_job`) and cancellation, as in the seed's
+//! Jobs app, on sandboxed plugins.
+//!
+//! A task is claimed atomically with a lease; a worker that dies leaves a
+//! lease that expires, and the task is claimed again. Deterministic plugin
+//! failures are final; only transient host errors (storage) are retried.
+
+pub mod model;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, watch};
+
+use crate::dataset::Dataset;
+use crate::error::{Error, ErrorCode, Result};
+use crate::events::{EventBus, kind};
+use crate::metrics::Metrics;
+use crate::pipeline::{self, ChartRequest, OutputFormats};
+use crate::plugins::{CancelToken, PluginRegistry};
+use crate::render::{Rasterizer, Scale};
+use crate::store::{CachedRender, CancelOutcome, NewEvent, Store, TaskOutcome};
+use crate::style;
+use model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
+
+/// Worker pool settings.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Concurrent workers (default: one per core).
+    pub workers: usize,
+    /// How long a claimed task stays owned without being finished; must
+    /// exceed the longest plugin deadline.
+    pub lease: Duration,
+    /// Attempts for transient host errors before a task fails.
+    pub max_attempts: i64,
+    /// How often idle workers look for work they were not told about
+    /// (expired leases, other nodes' inserts).
+    pub poll: Duration,
+    /// Identifies this process's leases.
+    pub node_id: String,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            lease: Duration::from_secs(30),
+            max_attempts: 3,
+            poll: Duration::from_millis(500),
+            node_id: format!("node-{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+}
+
+/// Runs jobs: owns the workers, knows which plugins run where, cancels.
+pub struct JobService {
+    store: Store,
+    events: EventBus,
+    registry: Arc<PluginRegistry>,
+    rasterizer: Rasterizer,
+    metrics: Arc<Metrics>,
+    config: WorkerConfig,
+    /// Cancel tokens of the plugins running in this process, by task id.
+    running: Mutex<HashMap<String, CancelToken>>,
+    /// Parsed datasets by id; parsing the canonical JSON per task is waste.
+    datasets: Mutex<HashMap<String, Arc<Dataset>>>,
+    wake: Notify,
+}
+
+const DATASET_CACHE: usize = 32;
+
+impl JobService {
+    pub fn new(
+        store: Store,
+        events: EventBus,
+        registry: Arc<PluginRegistry>,
+        metrics: Arc<Metrics>,
+        config: WorkerConfig,
+    ) -> Arc<Self> {
+        Arc::new(JobService {
+            store,
+            events,
+            registry,
+            rasterizer: Rasterizer::new(),
+            metrics,
+            config,
+            running: Mutex::new(HashMap::new()),
+            datasets: Mutex::new(HashMap::new()),
+            wake: Notify::new(),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn events(&self) -> &EventBus {
+        &self.events
+    }
+
+    pub fn registry(&self) -> &Arc<PluginRegistry> {
+        &self.registry
+    }
+
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
+    /// Tells idle workers that new tasks exist.
+    pub fn notify_new_work(&self) {
+        self.wake.notify_waiters();
+    }
+
+    /// Finalises jobs whose tasks all ended but whose status did not
+    /// (a crash between the two). Run at start-up and periodically.
+    pub async fn sweep(&self) -> Result<()> {
+        for job_id in self.store.unfinalized_jobs().await? {
+            self.finalize(&job_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts `config.workers` workers; they stop claiming when `shutdown`
+    /// turns true and finish the task in hand.
+    pub fn spawn_workers(
+        self: &Arc<Self>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..self.config.workers.max(1))
+            .map(|i| {
+                let svc = self.clone();
+                let shutdown = shutdown.clone();
+                let worker = format!("{}/w{i}", self.config.node_id);
+                tokio::spawn(async move { svc.worker_loop(worker, shutdown).await })
+            })
+            .collect()
+    }
+
+    async fn worker_loop(self: Arc<Self>, worker: String, mut shutdown: watch::Receiver<bool>) {
+        let mut last_sweep = Instant::now();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.store.claim_task(&worker, self.config.lease).await {
+                Ok(Some((task, job_started))) => {
+                    if job_started {
+                        self.emit_job_status(&task.job_id, &task.trace_id, JobStatus::Running)
+                            .await;
+                    }
+                    self.generate_image_task(&worker, task).await;
+                }
+                Ok(None) => {
+                    if last_sweep.elapsed() > Duration::from_secs(5) {
+                        last_sweep = Instant::now();
+                        if let Err(e) = self.sweep().await {
+                            tracing::warn!(error = %e, "sweep failed");
+                        }
+                    }
+                    tokio::select! {
+                        _ = self.wake.notified() => {}
+                        _ = tokio::time::sleep(self.config.poll) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming a task failed");
+                    tokio::time::sleep(self.config.poll).await;
+                }
+            }
+        }
+    }
+
+    /// Runs one claimed task to a terminal state (or back to the queue on a
+    /// transient error), then tries to finalise its job.
+    async fn generate_image_task(&self, worker: &str, task: ImageTaskRow) {
+        let started = Instant::now();
+        let job_id = task.job_id.clone();
+        self.emit(
+            &task,
+            kind::START,
+            "info",
+            format!("{} started", task.algorithm_key),
+            Some(10),
+            json!({"algorithm_key": task.algorithm_key, "attempt": task.attempts}),
+        )
+        .await;
+        let outcome = self.render_task(&task).await;
+        let duration_ms = started.elapsed().as_millis() as i64;
+        let recorded = match outcome {
+            Ok(done) => {
+                self.metrics
+                    .observe_render(&task.algorithm_key, started.elapsed(), done.cache_hit);
+                let outcome = TaskOutcome::Success {
+                    algorithm_version: done.version.clone(),
+                    plugin_sha256: done.sha256.clone(),
+                    png_sha256: done.cached.png_sha256.clone(),
+                    svg_sha256: done.cached.svg_sha256.clone(),
+                    chart_data: done.cached.chart_data.clone(),
+                    warnings: done.cached.warnings.clone(),
+                    plugin_logs: done.logs.to_string(),
+                    cache_hit: done.cache_hit,
+                    duration_ms,
+                };
+                match self.store.finish_task(&task.id, worker, &outcome).await {
+                    Ok(true) => {
+                        self.emit(
+                            &task,
+                            kind::DONE,
+                            "info",
+                            format!(
+                                "{} done{}",
+                                task.algorithm_key,
+                                if done.cache_hit { " (cached)" } else { "" }
+                            ),
+                            Some(100),
+                            json!({
+                                "algorithm_key": task.algorithm_key,
+                                "algorithm_version": done.version,
+                                "plugin_sha256": done.sha256,
+                                "cache_hit": done.cache_hit,
+                                "duration_ms": duration_ms,
+                            }),
+                        )
+                        .await;
+                        true
+                    }
+                    Ok(false) => false,
+                    Err(e) => {
+                        tracing::error!(task = %task.id, error = %e, "recording a result failed");
+                        false
+                    }
+                }
+            }
+            Err(TaskError::Transient(e)) if task.attempts < self.config.max_attempts => {
+                tracing::warn!(task = %task.id, error = %e, "transient failure, re-queued");
+                let _ = self.store.requeue_task(&task.id, worker, &e.message).await;
+                self.emit(
+                    &task,
+                    kind::PROGRESS,
+                    "warning",
+                    format!("{} will be retried: {}", task.algorithm_key, e.message),
+                    Some(0),
+                    json!({"retry": true, "attempt": task.attempts}),
+                )
+                .await;
+                self.wake.notify_one();
+                return;
+            }
+            Err(TaskError::Transient(e) | TaskError::Final(e, ..))
+                if e.code == ErrorCode::PluginCancelled =>
+            {
+                // The job was cancelled under us; cancel_job recorded it.
+                let _ = e;
+                false
+            }
+            Err(err) => {
+                let (e, version, sha, logs) = match err {
+                    TaskError::Final(e, version, sha, logs) => (e, version, sha, logs),
+                    TaskError::Transient(e) => (e, None, None, None),
+                };
+                self.metrics.observe_failure(&task.algorithm_key, e.code);
+                let outcome = TaskOutcome::Failed {
+                    algorithm_version: version,
+                    plugin_sha256: sha,
+                    error_code: e.code.as_str().to_string(),
+                    error_message: e.message.clone(),
+                    plugin_logs: logs.map(|l| l.to_string()),
+                    duration_ms,
+                };
+                match self.store.finish_task(&task.id, worker, &outcome).await {
+                    Ok(true) => {
+                        let event_type = if e.code.as_str().starts_with("PLUGIN_") {
+                            kind::ALGORITHM_ERROR
+                        } else {
+                            kind::ERROR
+                        };
+                        self.emit(
+                            &task,
+                            event_type,
+                            "error",
+                            format!("{} failed: {}", task.algorithm_key, e.message),
+                            Some(100),
+                            json!({"algorithm_key": task.algorithm_key, "error_code": e.code.as_str(), "error_message": e.message}),
+                        )
+                        .await;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        };
+        if recorded && let Err(e) = self.finalize(&job_id).await {
+            tracing::error!(job = %job_id, error = %e, "finalising failed");
+        }
+    }
+
+    /// `finalize_job`: when no task is active, the job gets its final status
+    /// and exactly one `job_status_changed` event; otherwise its progress
+    /// is recalculated and published.
+    pub async fn finalize(&self, job_id: &str) -> Result<()> {
+        match self.store.finalize_job(job_id).await? {
+            Some(status) => {
+                if let Some(job) = self.store.job(job_id).await? {
+                    self.emit_job_status(job_id, &job.trace_id, status).await;
+                }
+            }
+            None => {
+                if let Some(job) = self.store.job(job_id).await?
+                    && !job.status().is_terminal()
+                {
+                    let _ = self
+                        .events
+                        .emit(NewEvent {
+                            job_id: job_id.to_string(),
+                            task_id: None,
+                            entity_type: "job",
+                            event_type: kind::PROGRESS,
+                            level: "info",
+                            message: format!("job {}% done", job.progress_total),
+                            progress: Some(job.progress_total),
+                            payload: json!({"progress_total": job.progress_total}),
+                            trace_id: job.trace_id.clone(),
+                        })
+                        .await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Cancels a job: marks it and its pending/running tasks CANCELLED and
+    /// interrupts the plugins running here (they stop within one epoch
+    /// tick). `Err` with 409 semantics when the job already ended.
+    pub async fn cancel_job(&self, job: &JobRow) -> Result<CancelOutcome> {
+        let outcome = self.store.cancel_job(&job.id).await?;
+        if let CancelOutcome::Cancelled { tasks } = &outcome {
+            {
+                let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+                for t in tasks {
+                    if let Some(token) = running.get(t) {
+                        token.cancel();
+                    }
+                }
+            }
+            for t in tasks {
+                let _ = self
+                    .events
+                    .emit(NewEvent {
+                        job_id: job.id.clone(),
+                        task_id: Some(t.clone()),
+                        entity_type: "image_task",
+                        event_type: kind::CANCELLED,
+                        level: "warning",
+                        message: "task cancelled".into(),
+                        progress: None,
+                        payload: json!({}),
+                        trace_id: job.trace_id.clone(),
+                    })
+                    .await;
+            }
+            self.emit_job_status(&job.id, &job.trace_id, JobStatus::Cancelled)
+                .await;
+        }
+        Ok(outcome)
+    }
+
+    async fn render_task(&self, task: &ImageTaskRow) -> std::result::Result<Rendered, TaskError> {
+        let job = self
+            .store
+            .job(&task.job_id)
+            .await
+            .map_err(TaskError::Transient)?
+            .ok_or_else(|| {
+                TaskError::Final(
+                    Error::new(ErrorCode::Internal, "the job no longer exists"),
+                    None,
+                    None,
+                    None,
+                )
+            })?;
+        let dataset = self.dataset(&job.dataset_id).await?;
+        let plugin = self
+            .registry
+            .get(&task.algorithm_key, task.requested_version.as_deref())
+            .map_err(|e| TaskError::Final(e, None, None, None))?;
+        let version = Some(plugin.info.version.clone());
+        let sha = Some(plugin.sha256.clone());
+        let final_err = |e: Error| TaskError::Final(e, version.clone(), sha.clone(), None);
+        let config: Value = serde_json::from_str(&job.visualization_config).unwrap_or(Value::Null);
+        let style = style::resolve(&config).map_err(final_err)?;
+        let params: Value = serde_json::from_str(&task.params).unwrap_or_else(|_| json!({}));
+        let format = task.output_format();
+
+        let key = cache_key(
+            &dataset.sha256,
+            &plugin.sha256,
+            &params,
+            &style.fingerprint(),
+            format,
+        );
+        if let Some(cached) = self
+            .store
+            .cached_render(&key)
+            .await
+            .map_err(TaskError::Transient)?
+        {
+            return Ok(Rendered {
+                version: plugin.info.version.clone(),
+                sha256: plugin.sha256.clone(),
+                cached,
+                logs: json!({"stdout": "", "stderr": ""}),
+                cache_hit: true,
+            });
+        }
+
+        let token = CancelToken::new();
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(task.id.clone(), token.clone());
+        let rasterizer = self.rasterizer.clone();
+        let runtime = self.registry.runtime().clone();
+        let plugin_for_run = plugin.clone();
+        let dataset_for_run = dataset.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let request = ChartRequest {
+                dataset: &dataset_for_run,
+                params: &params,
+                style: &style,
+                formats: OutputFormats {
+                    svg: true,
+                    png: format.wants_png().then_some(Scale::X1),
+                },
+            };
+            pipeline::render_chart(
+                &runtime,
+                &rasterizer,
+                &plugin_for_run,
+                &request,
+                Some(&token),
+            )
+        })
+        .await;
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&task.id);
+        let art = match result {
+            Ok(Ok(art)) => art,
+            Ok(Err(failure)) => {
+                let logs = json!({"stdout": failure.logs.stdout, "stderr": failure.logs.stderr});
+                return Err(TaskError::Final(failure.error, version, sha, Some(logs)));
+            }
+            Err(join) => {
+                return Err(TaskError::Transient(Error::new(
+                    ErrorCode::Internal,
+                    format!("the render thread failed: {join}"),
+                )));
+            }
+        };
+        let png_sha256 = match &art.png {
+            Some(png) => Some(
+                self.store
+                    .files()
+                    .put(png, "png")
+                    .map_err(TaskError::Transient)?,
+            ),
+            None => None,
+        };
+        let svg_sha256 = if format.wants_svg() {
+            Some(
+                self.store
+                    .files()
+                    .put(art.svg.as_bytes(), "svg")
+                    .map_err(TaskError::Transient)?,
+            )
+        } else {
+            None
+        };
+        let cached = CachedRender {
+            png_sha256,
+            svg_sha256,
+            chart_data: art.chart_data.to_string(),
+            warnings: Value::from(art.warnings.clone()).to_string(),
+        };
+        self.store
+            .put_cached_render(&key, &cached)
+            .await
+            .map_err(TaskError::Transient)?;
+        Ok(Rendered {
+            version: plugin.info.version.clone(),
+            sha256: plugin.sha256.clone(),
+            cached,
+            logs: json!({"stdout": art.logs.stdout, "stderr": art.logs.stderr}),
+            cache_hit: false,
+        })
+    }
+
+    async fn dataset(&self, id: &str) -> std::result::Result<Arc<Dataset>, TaskError> {
+        if let Some(d) = self
+            .datasets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+        {
+            return Ok(d.clone());
+        }
+        let row = self.store.dataset(id).await.map_err(TaskError::Transient)?;
+        let parsed: Dataset = serde_json::from_str(&row.canonical).map_err(|e| {
+            TaskError::Final(
+                Error::new(
+                    ErrorCode::Internal,
+                    format!("stored dataset is unreadable: {e}"),
+                ),
+                None,
+                None,
+                None,
+            )
+        })?;
+        let parsed = Arc::new(parsed);
+        let mut cache = self.datasets.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= DATASET_CACHE {
+            cache.clear();
+        }
+        cache.insert(id.to_string(), parsed.clone());
+        Ok(parsed)
+    }
+
+    async fn emit(
+        &self,
+        task: &ImageTaskRow,
+        event_type: &'static str,
+        level: &'static str,
+        message: String,
+        progress: Option<i64>,
+        payload: Value,
+    ) {
+        let event = NewEvent {
+            job_id: task.job_id.clone(),
+            task_id: Some(task.id.clone()),
+            entity_type: "image_task",
+            event_type,
+            level,
+            message,
+            progress,
+            payload,
+            trace_id: task.trace_id.clone(),
+        };
+        if let Err(e) = self.events.emit(event).await {
+            tracing::error!(error = %e, "emitting an event failed");
+        }
+    }
+
+    async fn emit_job_status(&self, job_id: &str, trace_id: &str, status: JobStatus) {
+        let event = NewEvent {
+            job_id: job_id.to_string(),
+            task_id: None,
+            entity_type: "job",
+            event_type: kind::JOB_STATUS_CHANGED,
+            level: if status == JobStatus::Failed {
+                "error"
+            } else {
+                "info"
+            },
+            message: format!("job {}", status.as_str()),
+            progress: status.is_terminal().then_some(100),
+            payload: json!({"status": status.as_str()}),
+            trace_id: trace_id.to_string(),
+        };
+        if let Err(e) = self.events.emit(event).await {
+            tracing::error!(error = %e, "emitting an event failed");
+        }
+    }
+}
+
+struct Rendered {
+    version: String,
+    sha256: String,
+    cached: CachedRender,
+    logs: Value,
+    cache_hit: bool,
+}
+
+/// Transient errors are retried; final ones (every plugin failure: the
+/// same input fails the same way) are recorded, with what is known of the
+/// plugin and its output.
+enum TaskError {
+    Transient(Error),
+    Final(Error, Option<String>, Option<String>, Option<Value>),
+}
+
+/// What determines a chart: the dataset, the exact plugin build, params,
+/// style and output format.
+fn cache_key(
+    dataset_sha: &str,
+    plugin_sha: &str,
+    params: &Value,
+    style: &str,
+    format: OutputFormat,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        dataset_sha,
+        plugin_sha,
+        &canonical_json(params),
+        style,
+        format.as_str(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}`
+/// share a cache entry.
+fn canonical_json(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", Value::from(k.as_str()), canonical_json(&m[k])))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(canonical_json).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_key_ignores_key_order_but_not_values() {
+        let a = cache_key(
+            "d",
+            "p",
+            &json!({"a": 1, "b": [1, {"y": 2, "x": 1}]}),
+            "s",
+            OutputFormat::Both,
+        );
+        let b = cache_key(
+            "d",
+            "p",
+            &json!({"b": [1, {"x": 1, "y": 2}], "a": 1}),
+            "s",
+            OutputFormat::Both,
+        );
+        let c = cache_key(
+            "d",
+            "p",
+            &json!({"a": 2, "b": [1, {"x": 1, "y": 2}]}),
+            "s",
+            OutputFormat::Both,
+        );
+        let d = cache_key(
+            "d",
+            "p2",
+            &json!({"a": 1, "b": [1, {"y": 2, "x": 1}]}),
+            "s",
+            OutputFormat::Both,
+        );
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+    }
+}

@@ -1,0 +1,255 @@
+//! The job domain: statuses and the rows the store returns.
+
+use serde::Serialize;
+
+/// Status of a job (seed-compatible values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    Pending,
+    Running,
+    PartialSuccess,
+    Success,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 6] = [
+        JobStatus::Pending,
+        JobStatus::Running,
+        JobStatus::PartialSuccess,
+        JobStatus::Success,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "PENDING",
+            JobStatus::Running => "RUNNING",
+            JobStatus::PartialSuccess => "PARTIAL_SUCCESS",
+            JobStatus::Success => "SUCCESS",
+            JobStatus::Failed => "FAILED",
+            JobStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        JobStatus::ALL
+            .into_iter()
+            .find(|j| j.as_str().eq_ignore_ascii_case(s))
+    }
+
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, JobStatus::Pending | JobStatus::Running)
+    }
+}
+
+/// Status of an image or description task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskStatus {
+    Pending,
+    Running,
+    Success,
+    Failed,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 5] = [
+        TaskStatus::Pending,
+        TaskStatus::Running,
+        TaskStatus::Success,
+        TaskStatus::Failed,
+        TaskStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Pending => "PENDING",
+            TaskStatus::Running => "RUNNING",
+            TaskStatus::Success => "SUCCESS",
+            TaskStatus::Failed => "FAILED",
+            TaskStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TaskStatus> {
+        TaskStatus::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Which artifacts an image task produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    Png,
+    Svg,
+    Both,
+}
+
+impl OutputFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Png => "png",
+            OutputFormat::Svg => "svg",
+            OutputFormat::Both => "both",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OutputFormat> {
+        match s.to_ascii_lowercase().as_str() {
+            "png" => Some(OutputFormat::Png),
+            "svg" => Some(OutputFormat::Svg),
+            "both" => Some(OutputFormat::Both),
+            _ => None,
+        }
+    }
+
+    pub fn wants_png(self) -> bool {
+        matches!(self, OutputFormat::Png | OutputFormat::Both)
+    }
+
+    pub fn wants_svg(self) -> bool {
+        matches!(self, OutputFormat::Svg | OutputFormat::Both)
+    }
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: String,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DatasetRow {
+    pub id: String,
+    pub sha256: String,
+    pub source_type: String,
+    pub file_name: String,
+    pub size_bytes: i64,
+    pub canonical: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: String,
+    pub dataset_id: String,
+    pub created_by: String,
+    pub status: String,
+    pub progress_total: i64,
+    pub idempotency_key: Option<String>,
+    pub visualization_config: String,
+    pub trace_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub finished_at: Option<String>,
+}
+
+impl JobRow {
+    pub fn status(&self) -> JobStatus {
+        JobStatus::parse(&self.status).unwrap_or(JobStatus::Failed)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImageTaskRow {
+    pub id: String,
+    pub job_id: String,
+    pub position: i64,
+    pub algorithm_key: String,
+    pub requested_version: Option<String>,
+    pub algorithm_version: Option<String>,
+    pub plugin_sha256: Option<String>,
+    pub params: String,
+    pub output_format: String,
+    pub status: String,
+    pub progress: i64,
+    pub attempts: i64,
+    pub lease_owner: Option<String>,
+    pub lease_expires_ms: Option<i64>,
+    pub png_sha256: Option<String>,
+    pub svg_sha256: Option<String>,
+    pub chart_data: Option<String>,
+    pub warnings: Option<String>,
+    pub plugin_logs: Option<String>,
+    pub cache_hit: i64,
+    pub duration_ms: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub trace_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl ImageTaskRow {
+    pub fn status(&self) -> TaskStatus {
+        TaskStatus::parse(&self.status).unwrap_or(TaskStatus::Failed)
+    }
+
+    pub fn output_format(&self) -> OutputFormat {
+        OutputFormat::parse(&self.output_format).unwrap_or(OutputFormat::Both)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DescriptionTaskRow {
+    pub id: String,
+    pub image_task_id: String,
+    pub created_by: String,
+    pub user_context: Option<String>,
+    pub locale: String,
+    pub provider_used: Option<String>,
+    pub model_used: Option<String>,
+    pub status: String,
+    pub result_text: Option<String>,
+    pub prompt_snapshot: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub trace_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// One persisted event of a job's log.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct EventRow {
+    /// Position in the log; resume with `?after=<event_id>`.
+    #[serde(rename = "event_id")]
+    pub id: i64,
+    pub event_uuid: String,
+    pub job_id: String,
+    pub task_id: Option<String>,
+    pub entity_type: String,
+    pub event_type: String,
+    pub level: String,
+    pub message: String,
+    pub progress: Option<i64>,
+    #[serde(serialize_with = "raw_json")]
+    #[schema(value_type = Object)]
+    pub payload: String,
+    pub trace_id: String,
+    pub created_at: String,
+}
+
+fn raw_json<S: serde::Serializer>(s: &str, ser: S) -> Result<S::Ok, S::Error> {
+    let v: serde_json::Value = serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
+    v.serialize(ser)
+}

@@ -1,0 +1,133 @@
+//! Prometheus metrics: plugin duration histogram and failures recorded as
+//! tasks run; tasks by status and queue depth read from the store at
+//! scrape time, so they are right even after a restart.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::error::ErrorCode;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Algorithm {
+    algorithm: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Failure {
+    algorithm: String,
+    error_code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Status {
+    status: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    plugin_seconds: Family<Algorithm, Histogram>,
+    failures: Family<Failure, Counter>,
+    cache_hits: Counter,
+    tasks: Family<Status, Gauge>,
+    queue_depth: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("patchart");
+        let plugin_seconds = Family::<Algorithm, Histogram>::new_with_constructor(|| {
+            // 0.5 ms .. ~8 s
+            Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+        });
+        let failures = Family::<Failure, Counter>::default();
+        let cache_hits = Counter::default();
+        let tasks = Family::<Status, Gauge>::default();
+        let queue_depth = Gauge::default();
+        registry.register(
+            "plugin_duration_seconds",
+            "Time to produce one chart (plugin + rasterize + store), by algorithm",
+            plugin_seconds.clone(),
+        );
+        registry.register(
+            "plugin_failures",
+            "Failed image tasks by algorithm and error code",
+            failures.clone(),
+        );
+        registry.register(
+            "render_cache_hits",
+            "Image tasks served from the result cache",
+            cache_hits.clone(),
+        );
+        registry.register("image_tasks", "Image tasks by status", tasks.clone());
+        registry.register(
+            "queue_depth",
+            "Image tasks waiting to run",
+            queue_depth.clone(),
+        );
+        Metrics {
+            registry,
+            plugin_seconds,
+            failures,
+            cache_hits,
+            tasks,
+            queue_depth,
+        }
+    }
+
+    pub fn observe_render(&self, algorithm: &str, elapsed: Duration, cache_hit: bool) {
+        if cache_hit {
+            self.cache_hits.inc();
+        } else {
+            self.plugin_seconds
+                .get_or_create(&Algorithm {
+                    algorithm: algorithm.to_string(),
+                })
+                .observe(elapsed.as_secs_f64());
+        }
+    }
+
+    pub fn observe_failure(&self, algorithm: &str, code: ErrorCode) {
+        self.failures
+            .get_or_create(&Failure {
+                algorithm: algorithm.to_string(),
+                error_code: code.as_str().to_string(),
+            })
+            .inc();
+    }
+
+    /// The text exposition, with the store-derived gauges set from
+    /// `task_counts` (status, count).
+    pub fn encode(&self, task_counts: &[(String, i64)]) -> String {
+        for status in crate::jobs::model::TaskStatus::ALL {
+            let n = task_counts
+                .iter()
+                .find(|(s, _)| s == status.as_str())
+                .map_or(0, |(_, n)| *n);
+            self.tasks
+                .get_or_create(&Status {
+                    status: status.as_str().to_string(),
+                })
+                .set(n);
+            if status == crate::jobs::model::TaskStatus::Pending {
+                self.queue_depth.set(n);
+            }
+        }
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.push_str("# encoding failed\n");
+        }
+        out
+    }
+}
