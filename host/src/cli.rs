@@ -55,9 +55,55 @@ pub enum Command {
     /// Inspect plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Run the server: REST API, WebSocket progress and workers, on SQLite
+    /// and local disk under --data-dir. On a fresh data dir it creates an
+    /// admin and prints its token once.
+    Serve(ServeArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Time repeated renders of one chart: instantiate, plugin render and
     /// rasterize, reported as medians (warm, after one untimed render).
     Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where the database, uploads, artifacts and compiled plugins live.
+    #[arg(long, env = "PATCHART_DATA_DIR", default_value = "patchart-data")]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "PATCHART_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: std::net::SocketAddr,
+    /// Workers (default: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Seconds a claimed task stays owned; a dead worker's task runs again
+    /// after this.
+    #[arg(long, default_value_t = 30)]
+    pub lease_secs: u64,
+    /// Largest upload, in MiB.
+    #[arg(long, default_value_t = 50)]
+    pub max_upload_mb: u64,
+    /// Jobs one user may have pending or running at once.
+    #[arg(long, default_value_t = 20)]
+    pub max_active_jobs: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token (and the user, if new); prints the token alone on the
+    /// last line.
+    Create {
+        #[arg(long, env = "PATCHART_DATA_DIR", default_value = "patchart-data")]
+        data_dir: PathBuf,
+        /// User name.
+        #[arg(long)]
+        user: String,
+        /// Make the user an admin.
+        #[arg(long)]
+        admin: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -65,7 +111,7 @@ pub struct BenchArgs {
     /// The export to chart.
     #[arg(long)]
     pub input: PathBuf,
-    /// Algorithm key.
+    /// Algorithm key, or `all` for every built-in chart (default params).
     #[arg(long, default_value = "top_patent_countries")]
     pub algorithm: String,
     /// Plugin params as a JSON object.
@@ -162,6 +208,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Plugin(PluginCommand::List { plugin }) => plugin_list(&cli.global, &plugin),
         Command::Plugin(PluginCommand::Validate { file }) => plugin_validate(&cli.global, &file),
         Command::Bench(args) => bench(&cli.global, args),
+        Command::Serve(args) => serve(&cli.global, args),
+        Command::Token(TokenCommand::Create {
+            data_dir,
+            user,
+            admin,
+        }) => token_create(&data_dir, &user, admin),
     }
 }
 
@@ -298,6 +350,83 @@ fn plugin_validate(global: &GlobalArgs, file: &Path) -> Result<()> {
     Ok(())
 }
 
+fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::Internal,
+                format!("cannot start the async runtime: {e}"),
+            )
+        })
+}
+
+fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
+    let mut config = crate::server::ServerConfig::new(args.data_dir.clone(), args.bind);
+    if global.no_cache {
+        config.runtime.cache_dir = None;
+    } else if let Some(dir) = &global.cache_dir {
+        config.runtime.cache_dir = Some(dir.clone());
+    }
+    if let Some(w) = args.workers {
+        config.workers.workers = w.max(1);
+    }
+    config.workers.lease = std::time::Duration::from_secs(args.lease_secs.max(6));
+    config.limits.max_upload_bytes = args.max_upload_mb << 20;
+    config.limits.ingest.max_upload_bytes = args.max_upload_mb << 20;
+    config.limits.max_active_jobs_per_user = args.max_active_jobs;
+    tokio_runtime()?.block_on(async move {
+        let store = crate::store::Store::open(&args.data_dir).await?;
+        let first_token = if store.user_count().await? == 0 {
+            let admin = store.ensure_user("admin", true).await?;
+            Some(store.create_token(&admin).await?)
+        } else {
+            None
+        };
+        let server = crate::server::start(config).await?;
+        let url = format!("http://{}", server.addr());
+        println!(
+            "patchart listening on {url} (data dir {})",
+            args.data_dir.display()
+        );
+        if let Some(token) = first_token {
+            println!("created user admin; its token (shown once, keep it):");
+            println!("{token}");
+            println!("try: curl -H 'Authorization: Bearer {token}' {url}/api/algorithms/");
+        }
+        println!("ready: {url}/healthz");
+        server.wait_for_signal().await;
+        Ok(())
+    })
+}
+
+fn token_create(data_dir: &Path, user: &str, admin: bool) -> Result<()> {
+    if user.trim().is_empty() {
+        return Err(Error::new(ErrorCode::Internal, "--user must not be empty"));
+    }
+    tokio_runtime()?.block_on(async {
+        let store = crate::store::Store::open(data_dir).await?;
+        let u = store.ensure_user(user.trim(), admin).await?;
+        let token = store.create_token(&u).await?;
+        println!("token for {} ({}):", u.name, u.role);
+        println!("{token}");
+        Ok(())
+    })
+}
+
+/// The eight charts of the replaced system, for the benchmark's totals.
+const REPLACED_SYSTEM_CHARTS: &[&str] = &[
+    "top_patent_countries",
+    "top_patent_applicants",
+    "top_patent_inventors",
+    "patent_evolution",
+    "patent_cumulative",
+    "patent_trends_cumulative",
+    "patent_forecast",
+    "cpc_treemap",
+];
+
 fn bench(global: &GlobalArgs, args: BenchArgs) -> Result<()> {
     use std::time::{Duration, Instant};
 
@@ -306,72 +435,137 @@ fn bench(global: &GlobalArgs, args: BenchArgs) -> Result<()> {
     let dataset = ingest::ingest_path("espacenet_excel", &args.input, &IngestLimits::default())?;
     let runtime = PluginRuntime::new(global.runtime_config())?;
     let registry = PluginRegistry::new(runtime.clone());
-    let plugin = registry.get(&args.algorithm, None)?;
+    let keys: Vec<String> = if args.algorithm == "all" {
+        crate::plugins::BUILTIN_PLUGINS
+            .iter()
+            .map(|b| b.crate_name.to_string())
+            .collect()
+    } else {
+        vec![args.algorithm.clone()]
+    };
+    let plugins = keys
+        .iter()
+        .map(|k| registry.get(k, None))
+        .collect::<Result<Vec<_>>>()?;
     let rasterizer = Rasterizer::new();
     let formats = OutputFormats {
         svg: true,
         png: Some(args.scale),
     };
-    let once = || {
+    let once = |plugin: &crate::plugins::LoadedPlugin| {
         let t = Instant::now();
+        let p = if args.algorithm == "all" {
+            Value::Object(Default::default())
+        } else {
+            params.clone()
+        };
         let art = pipeline::render_chart(
             &runtime,
             &rasterizer,
-            &plugin,
+            plugin,
             &ChartRequest {
                 dataset: &dataset,
-                params: &params,
+                params: &p,
                 style: &style,
                 formats,
             },
             None,
         )
-        .map_err(|f| f.error)?;
+        .map_err(|f| {
+            Error::new(
+                f.error.code,
+                format!("{}: {}", plugin.info.key, f.error.message),
+            )
+        })?;
         Ok::<_, Error>((art.timings, t.elapsed()))
     };
-    once()?;
+    for p in &plugins {
+        once(p)?;
+    }
     let n = args.iterations.max(1);
-    let mut inst = Vec::with_capacity(n);
-    let mut call = Vec::with_capacity(n);
-    let mut svg_path = Vec::with_capacity(n);
-    let mut raster = Vec::with_capacity(n);
-    let mut total = Vec::with_capacity(n);
+    // Per plugin: instantiate, call, svg path, rasterize, total.
+    let mut samples: Vec<[Vec<Duration>; 5]> = plugins.iter().map(|_| Default::default()).collect();
+    let mut totals_all = Vec::with_capacity(n);
+    let mut totals_eight = Vec::with_capacity(n);
     for _ in 0..n {
-        let (t, wall) = once()?;
-        inst.push(t.plugin.instantiate);
-        call.push(t.plugin.call);
-        svg_path.push(t.plugin.instantiate + t.plugin.call + t.plugin.validate);
-        raster.push(t.rasterize);
-        total.push(wall);
+        let mut all = Duration::ZERO;
+        let mut eight = Duration::ZERO;
+        for (i, p) in plugins.iter().enumerate() {
+            let (t, wall) = once(p)?;
+            let s = &mut samples[i];
+            s[0].push(t.plugin.instantiate);
+            s[1].push(t.plugin.call);
+            s[2].push(t.plugin.instantiate + t.plugin.call + t.plugin.validate);
+            s[3].push(t.rasterize);
+            s[4].push(wall);
+            all += wall;
+            if REPLACED_SYSTEM_CHARTS.contains(&p.info.key.as_str()) {
+                eight += wall;
+            }
+        }
+        totals_all.push(all);
+        totals_eight.push(eight);
     }
     let median = |v: &mut Vec<Duration>| {
         v.sort();
         v[v.len() / 2].as_secs_f64() * 1e3
     };
-    let rows = [
-        ("instantiate_ms", median(&mut inst)),
-        ("plugin_render_ms", median(&mut call)),
-        ("svg_path_ms", median(&mut svg_path)),
-        ("rasterize_ms", median(&mut raster)),
-        ("png_path_ms", median(&mut total)),
+    let names = [
+        "instantiate_ms",
+        "plugin_render_ms",
+        "svg_path_ms",
+        "rasterize_ms",
+        "png_path_ms",
     ];
-    if args.json {
+    let mut per_chart = serde_json::Map::new();
+    for (p, s) in plugins.iter().zip(samples.iter_mut()) {
         let mut obj = serde_json::Map::new();
-        obj.insert("algorithm".into(), Value::from(args.algorithm.clone()));
-        obj.insert("iterations".into(), Value::from(n));
-        for (k, v) in rows {
-            obj.insert(k.into(), Value::from(v));
+        for (name, v) in names.iter().zip(s.iter_mut()) {
+            obj.insert((*name).into(), Value::from(median(v)));
         }
-        println!("{}", Value::Object(obj));
+        per_chart.insert(p.info.key.clone(), Value::Object(obj));
+    }
+    let total_all = median(&mut totals_all);
+    let total_eight = median(&mut totals_eight);
+    if args.json {
+        let mut out = serde_json::Map::new();
+        out.insert("iterations".into(), Value::from(n));
+        if let [single] = keys.as_slice() {
+            out.insert("algorithm".into(), Value::from(single.clone()));
+            if let Some(Value::Object(m)) = per_chart.get(single) {
+                out.extend(m.clone());
+            }
+        }
+        out.insert("charts".into(), Value::Object(per_chart));
+        out.insert("total_all_ms".into(), Value::from(total_all));
+        out.insert("total_eight_ms".into(), Value::from(total_eight));
+        println!("{}", Value::Object(out));
     } else {
         println!(
-            "{} on {} ({} renders, medians):",
-            args.algorithm,
-            args.input.display(),
-            n
+            "{} renders of each chart on {} (medians, ms):",
+            n,
+            args.input.display()
         );
-        for (k, v) in rows {
-            println!("  {k:<18} {v:>9.3}");
+        println!(
+            "  {:<32} {:>11} {:>9} {:>9} {:>10} {:>9}",
+            "chart", "instantiate", "render", "svg path", "rasterize", "png path"
+        );
+        for (key, v) in &per_chart {
+            let g = |k: &str| v[k].as_f64().unwrap_or(0.0);
+            println!(
+                "  {key:<32} {:>11.3} {:>9.3} {:>9.3} {:>10.3} {:>9.3}",
+                g("instantiate_ms"),
+                g("plugin_render_ms"),
+                g("svg_path_ms"),
+                g("rasterize_ms"),
+                g("png_path_ms")
+            );
+        }
+        if keys.len() > 1 {
+            println!(
+                "  total, all {} charts: {total_all:.3} ms; the replaced system's eight: {total_eight:.3} ms",
+                keys.len()
+            );
         }
     }
     Ok(())

@@ -12,15 +12,25 @@
 //! - [`plugins`]: the plugin registry, compile cache and sandboxed runtime;
 //! - [`render`]: SVG to PNG with the bundled font, and text metrics;
 //! - [`style`]: the user's visual config resolved to the WIT `style`;
+//! - [`store`]: the database and file storage boundary;
+//! - [`jobs`]: the durable queue, workers, finalisation, cancellation;
+//! - [`events`]: `emit_event`, persisted then published;
+//! - [`api`]: the HTTP and WebSocket surface; [`server`] wires it all;
 //! - [`cli`]: the `patchart` command line.
 
+pub mod api;
 pub mod cli;
 pub mod dataset;
 pub mod error;
+pub mod events;
 pub mod ingest;
+pub mod jobs;
+pub mod metrics;
 pub mod pipeline;
 pub mod plugins;
 pub mod render;
+pub mod server;
+pub mod store;
 pub mod style;
 
 pub use dataset::{Dataset, Entry, Facet};

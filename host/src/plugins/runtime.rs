@@ -83,6 +83,52 @@ pub struct LoadedPlugin {
     params_validator: jsonschema::Validator,
 }
 
+impl LoadedPlugin {
+    /// Checks `params` against the plugin's published schema; the error
+    /// names each failing field (`params/top_n: 500 is greater than ...`).
+    pub fn validate_params(&self, params: &Value) -> Result<()> {
+        let errors: Vec<String> = self
+            .params_validator
+            .iter_errors(params)
+            .take(5)
+            .map(|e| {
+                let path = e.instance_path().to_string();
+                if path.is_empty() {
+                    format!("params: {e}")
+                } else {
+                    format!("params{path}: {e}")
+                }
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::PluginInvalidParams,
+                errors.join("; "),
+            ))
+        }
+    }
+
+    /// Each parameter's `default` from the schema's top-level properties.
+    pub fn param_defaults(&self) -> Value {
+        let mut out = serde_json::Map::new();
+        if let Some(props) = self
+            .info
+            .params_schema
+            .get("properties")
+            .and_then(Value::as_object)
+        {
+            for (k, v) in props {
+                if let Some(d) = v.get("default") {
+                    out.insert(k.clone(), d.clone());
+                }
+            }
+        }
+        Value::Object(out)
+    }
+}
+
 impl std::fmt::Debug for LoadedPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoadedPlugin")
@@ -327,7 +373,7 @@ impl PluginRuntime {
         style: &ResolvedStyle,
         cancel: Option<&CancelToken>,
     ) -> std::result::Result<PluginOutput, PluginFailure> {
-        validate_params(plugin, params)?;
+        plugin.validate_params(params)?;
         let params_json = params.to_string();
         let data = to_wit_dataset(dataset);
         let wit_style = style.to_wit();
@@ -481,30 +527,6 @@ fn classify(
             Error::new(ErrorCode::PluginTrap, m)
         }
         None => Error::new(ErrorCode::PluginTrap, format!("the plugin failed: {e:#}")),
-    }
-}
-
-fn validate_params(
-    plugin: &LoadedPlugin,
-    params: &Value,
-) -> std::result::Result<(), PluginFailure> {
-    let errors: Vec<String> = plugin
-        .params_validator
-        .iter_errors(params)
-        .take(5)
-        .map(|e| {
-            let path = e.instance_path().to_string();
-            if path.is_empty() {
-                format!("params: {e}")
-            } else {
-                format!("params{path}: {e}")
-            }
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::new(ErrorCode::PluginInvalidParams, errors.join("; ")).into())
     }
 }
 

@@ -1,0 +1,183 @@
+//! The HTTP and WebSocket surface. Paths follow the seed's Jobs app
+//! (trailing slashes, accepted without them too). Every `/api` call needs
+//! `Authorization: Bearer <token>`; a user sees only their own jobs, tasks,
+//! artifacts and events (others' are 404), admins see all. Errors are JSON
+//! `{"error": {"code", "message", "fields"?}}` with a stable code.
+
+mod error;
+mod jobs;
+mod openapi;
+mod views;
+mod ws;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+
+pub use error::ApiError;
+
+use crate::ingest::IngestLimits;
+use crate::jobs::JobService;
+use crate::jobs::model::User;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// Limits the API enforces before anything is stored.
+#[derive(Debug, Clone)]
+pub struct ApiLimits {
+    /// Largest accepted upload (the request body may be slightly larger).
+    pub max_upload_bytes: u64,
+    /// Jobs a user may have pending or running at once.
+    pub max_active_jobs_per_user: i64,
+    /// Image tasks in one job.
+    pub max_images_per_job: usize,
+    pub ingest: IngestLimits,
+}
+
+impl Default for ApiLimits {
+    fn default() -> Self {
+        ApiLimits {
+            max_upload_bytes: 50 << 20,
+            max_active_jobs_per_user: 20,
+            max_images_per_job: 50,
+            ingest: IngestLimits::default(),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub jobs: Arc<JobService>,
+    pub metrics: Arc<Metrics>,
+    pub limits: Arc<ApiLimits>,
+}
+
+/// Routes `path` and `path` without its trailing slash to the same handler.
+fn both<S: Clone + Send + Sync + 'static>(
+    r: Router<S>,
+    path: &str,
+    m: MethodRouter<S>,
+) -> Router<S> {
+    let r = r.route(path, m.clone());
+    match path.strip_suffix('/') {
+        Some(bare) if !bare.is_empty() => r.route(bare, m),
+        _ => r,
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let upload_body = DefaultBodyLimit::max((state.limits.max_upload_bytes + (1 << 20)) as usize);
+    let mut r = Router::new();
+    r = both(
+        r,
+        "/api/jobs/",
+        get(jobs::list_jobs)
+            .post(jobs::create_job)
+            .layer(upload_body),
+    );
+    r = both(r, "/api/jobs/{id}/", get(jobs::get_job));
+    r = both(r, "/api/jobs/{id}/cancel/", post(jobs::cancel_job));
+    r = both(r, "/api/jobs/{id}/download/", get(jobs::download_job));
+    r = both(r, "/api/image-tasks/", get(jobs::list_image_tasks));
+    r = both(r, "/api/image-tasks/{id}/", get(jobs::get_image_task));
+    r = both(r, "/api/image-tasks/{id}/png/", get(jobs::image_task_png));
+    r = both(r, "/api/image-tasks/{id}/svg/", get(jobs::image_task_svg));
+    r = both(
+        r,
+        "/api/description-tasks/",
+        get(jobs::list_description_tasks),
+    );
+    r = both(
+        r,
+        "/api/description-tasks/{id}/",
+        get(jobs::get_description_task),
+    );
+    r = both(r, "/api/algorithms/", get(jobs::list_algorithms));
+    r = both(r, "/ws/jobs/{id}/", get(ws::job_events));
+    r = r
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics));
+    r.fallback(not_found).with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /api/openapi.json")
+}
+
+/// Liveness and readiness: the database answers.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Healthy"), (status = 503, body = views::ErrorBody)))]
+pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        )
+            .into_response(),
+        Err(e) => ApiError::unavailable(&e.message).into_response(),
+    }
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
+    let counts = state.store.task_counts().await.unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(&counts),
+    )
+        .into_response()
+}
+
+/// The authenticated caller. Tokens come from `Authorization: Bearer`, or
+/// for WebSockets (browsers cannot set headers there) from `?token=`.
+pub struct Auth(pub User);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header_token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|t| t.trim().to_string());
+        let query_token = || {
+            parts.uri.query().and_then(|q| {
+                q.split('&')
+                    .filter_map(|kv| kv.split_once('='))
+                    .find(|(k, _)| *k == "token")
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        let token = match header_token {
+            Some(t) => t,
+            None if parts.uri.path().starts_with("/ws/") => {
+                query_token().ok_or_else(ApiError::unauthenticated)?
+            }
+            None => return Err(ApiError::unauthenticated()),
+        };
+        match state.store.user_for_token(&token).await {
+            Ok(Some(user)) => Ok(Auth(user)),
+            Ok(None) => Err(ApiError::unauthenticated()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `/api/openapi.json`, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{jobs, views, ws};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "patchart", description = "Patent-search exports to charts drawn by sandboxed WebAssembly plugins."),
+    paths(
+        jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::cancel_job, jobs::download_job,
+        jobs::list_image_tasks, jobs::get_image_task, jobs::image_task_png, jobs::image_task_svg,
+        jobs::list_description_tasks, jobs::get_description_task, jobs::list_algorithms,
+        ws::job_events, super::healthz, super::metrics,
+    ),
+    components(schemas(
+        views::ErrorBody, views::ErrorDetail, views::JobCreated, views::JobDetail, views::JobSummary,
+        views::ImageTaskView, views::DatasetSummary, views::FacetSummary, views::DescriptionTaskView,
+        views::AlgorithmView, views::AlgorithmVersion, views::JobCancelled, jobs::ImageRequest, jobs::JobFromDataset,
+        crate::jobs::model::EventRow,
+    )),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
