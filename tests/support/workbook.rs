@@ -608,3 +608,162 @@ pub fn compound_file(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
 pub fn set_fat(file: &mut [u8], sector: usize, next: u32) {
     file[512 + sector * 4..516 + sector * 4].copy_from_slice(&next.to_le_bytes());
 }
+
+/// An export with every canonical facet, sized so that every built-in
+/// chart can be drawn (twenty years of publications for the forecasts,
+/// enough CPC subgroups for a treemap). The numbers are invented.
+pub fn full_sheets() -> Vec<Sheet> {
+    const YEARS: &[(&str, f64)] = &[
+        ("2004", 1.0),
+        ("2005", 2.0),
+        ("2006", 2.0),
+        ("2007", 3.0),
+        ("2008", 2.0),
+        ("2009", 4.0),
+        ("2010", 5.0),
+        ("2011", 4.0),
+        ("2012", 7.0),
+        ("2013", 8.0),
+        ("2014", 10.0),
+        ("2015", 9.0),
+        ("2016", 13.0),
+        ("2017", 15.0),
+        ("2018", 18.0),
+        ("2019", 21.0),
+        ("2020", 26.0),
+        ("2021", 30.0),
+        ("2022", 22.0),
+        ("2023", 9.0),
+    ];
+    vec![
+        query_sheet("211 results found for ctxt all \"heavy metal\" AND cpc any \"G01N33\""),
+        facet(
+            "Countries (family)",
+            "Countries (family)",
+            &[
+                ("CN", 120.0),
+                ("WO", 25.0),
+                ("US", 22.0),
+                ("EP", 15.0),
+                ("KR", 9.0),
+                ("JP", 8.0),
+                ("EC", 2.0),
+                ("ES", 3.0),
+                ("MX", 1.0),
+                ("BR", 3.0),
+                ("DE", 3.0),
+            ],
+        ),
+        facet(
+            "Languages (family)",
+            "Languages (family)",
+            &[
+                ("en", 150.0),
+                ("zh", 120.0),
+                ("es", 6.0),
+                ("de", 5.0),
+                ("ko", 4.0),
+                ("ja", 3.0),
+            ],
+        ),
+        facet(
+            "Earliest publication date (fam",
+            "Earliest publication date (family)",
+            YEARS,
+        ),
+        facet("Earliest priority date", "Earliest priority date", YEARS),
+        facet(
+            "IPC main groups",
+            "IPC main groups",
+            &[
+                ("G01N33", 150.0),
+                ("G01N1", 30.0),
+                ("G01N27", 25.0),
+                ("C02F1", 12.0),
+                ("B09C1", 9.0),
+            ],
+        ),
+        facet(
+            "IPC subgroups",
+            "IPC subgroups",
+            &[
+                ("G01N33/24", 70.0),
+                ("G01N33/00", 30.0),
+                ("G01N33/18", 28.0),
+                ("G01N1/28", 10.0),
+            ],
+        ),
+        facet(
+            "CPC main groups",
+            "CPC main groups",
+            &[
+                ("G01N33", 155.0),
+                ("G01N1", 28.0),
+                ("G01N27", 22.0),
+                ("Y02A20", 11.0),
+                ("B09C1", 8.0),
+            ],
+        ),
+        facet(
+            "CPC subgroups",
+            "CPC subgroups",
+            &[
+                ("G01N33/24", 70.0),
+                ("G01N33/18", 30.0),
+                ("G01N33/0098", 28.0),
+                ("G01N33/245", 20.0),
+                ("G01N1/28", 12.0),
+                ("G01N33/1813", 12.0),
+                ("G06Q50/02", 8.0),
+                ("Y02A20/152", 7.0),
+                ("G01N27/26", 6.0),
+                ("B09C1/105", 5.0),
+                ("C02F1/28", 4.0),
+                ("G01N21/31", 3.0),
+            ],
+        ),
+        facet(
+            "CPC assigning offices",
+            "CPC assigning offices",
+            &[("CN", 110.0), ("EP", 40.0), ("US", 20.0)],
+        ),
+        facet(
+            "Applicants",
+            "Applicants",
+            &[
+                ("UNIV ZHEJIANG", 7.0),
+                ("UNIV CENTRAL SOUTH", 6.0),
+                ("NANJING UNIVERSITY OF TECHNOLOGY", 5.0),
+                ("CHINESE RES ACAD ENV SCIENCES", 4.0),
+                ("Univ California", 3.0),
+                ("UNIVERSIDAD POLITÉCNICA DE MADRID", 2.0),
+            ],
+        ),
+        facet(
+            "Inventors",
+            "Inventors",
+            &[
+                ("MA LI", 4.0),
+                ("CHEN WEI", 3.0),
+                ("DUAN CHANGQUN", 3.0),
+                ("LÓPEZ GARCÍA, MARÍA", 2.0),
+                ("WANG JUN", 2.0),
+            ],
+        ),
+        facet(
+            "Applicants - country",
+            "Applicants - country",
+            &[("US", 40.0), ("KR", 11.0), ("CN", 9.0), ("EC", 2.0)],
+        ),
+        facet(
+            "Inventors - country",
+            "Inventors - country",
+            &[("US", 38.0), ("CN", 12.0), ("KR", 9.0), ("ES", 3.0)],
+        ),
+    ]
+}
+
+/// [`full_sheets`] as an xlsx.
+pub fn full_export() -> Vec<u8> {
+    xlsx(&full_sheets())
+}

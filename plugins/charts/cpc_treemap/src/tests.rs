@@ -132,11 +132,11 @@ fn without_others_the_numbers_equal_the_replaced_chart() {
 }
 
 #[test]
-fn by_default_others_is_a_cell_and_shares_are_of_all_classifications() {
-    // Deliberately different from the replaced chart, which silently
-    // dropped the 56% of classifications outside the top 15: Others is
-    // drawn, so shares are of all 759.
-    let chart = render("");
+fn with_others_the_rest_is_a_cell_and_shares_are_of_all_classifications() {
+    // On request, unlike the replaced chart (which silently dropped the 56%
+    // of classifications outside the top 15): Others is drawn, so shares
+    // are of all 759.
+    let chart = render(r#"{"others": true}"#);
     let cd = chart_data(&chart);
     let s = &cd["series"][0];
     let labels = strings(&s["labels"]);
@@ -363,7 +363,7 @@ fn text_colour_contrasts_with_each_cell() {
         }
     }
     // Dark blue cells get white text, the light grey Others black.
-    let chart = render("");
+    let chart = render(r#"{"others": true}"#);
     let drawn = cells(&chart.svg);
     assert!(chart.svg.contains("fill=\"#ffffff\">G01N33/24</text>"));
     assert_eq!(drawn[15].fill, patchart_sdk::palette::others_color());
@@ -535,7 +535,8 @@ fn spanish_formats_numbers_and_words() {
         label: "A01B1/00".into(),
         count: 12_000,
     });
-    let chart = render_with(&dataset(e), "", &style).unwrap_or_else(|err| panic!("{err}"));
+    let chart = render_with(&dataset(e), r#"{"others": true}"#, &style)
+        .unwrap_or_else(|err| panic!("{err}"));
     let cd = chart_data(&chart);
     assert_eq!(cd["locale"], "es");
     assert_eq!(cd["title"], "Los 15 principales subgrupos CPC");
