@@ -485,3 +485,49 @@ async fn health_metrics_openapi_and_algorithms() {
     assert_eq!(tpc["defaults"]["top_n"], 15);
     assert!(tpc["params_schema"]["properties"]["top_n"].is_object());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn too_many_active_jobs_per_user_is_429() {
+    // An API-only node (no workers): jobs stay pending, so the limit holds.
+    let s = TestServer::start_with(|c| {
+        c.workers.workers = 0;
+        c.limits.max_active_jobs_per_user = 2;
+    })
+    .await;
+    let alice = s.user_token("alice").await;
+    let bob = s.user_token("bob").await;
+    let images = json!([{"algorithm_key": "top_patent_countries", "params": {}}]);
+    for _ in 0..2 {
+        assert_eq!(
+            s.post_job(&alice, full_export(), &images, None, None)
+                .await
+                .0,
+            201
+        );
+    }
+    let (status, body) = s.post_job(&alice, full_export(), &images, None, None).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "TOO_MANY_ACTIVE_JOBS");
+    // The limit is per user.
+    assert_eq!(
+        s.post_job(&bob, full_export(), &images, None, None).await.0,
+        201
+    );
+    // Cancelling one frees a slot.
+    let (_, list) = s.get_json(&alice, "/api/jobs/").await;
+    let first = list["results"][0]["id"].as_str().expect("id");
+    let r = s
+        .http
+        .post(s.url(&format!("/api/jobs/{first}/cancel/")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        s.post_job(&alice, full_export(), &images, None, None)
+            .await
+            .0,
+        201
+    );
+}

@@ -75,7 +75,7 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "PATCHART_BIND", default_value = "127.0.0.1:8000")]
     pub bind: std::net::SocketAddr,
-    /// Workers (default: one per core).
+    /// Workers (default: one per core; 0 for an API-only node).
     #[arg(long)]
     pub workers: Option<usize>,
     /// Seconds a claimed task stays owned; a dead worker's task runs again
@@ -370,7 +370,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
         config.runtime.cache_dir = Some(dir.clone());
     }
     if let Some(w) = args.workers {
-        config.workers.workers = w.max(1);
+        config.workers.workers = w;
     }
     config.workers.lease = std::time::Duration::from_secs(args.lease_secs.max(6));
     config.limits.max_upload_bytes = args.max_upload_mb << 20;

@@ -84,3 +84,39 @@ fn render_rejects_an_unknown_palette_listing_the_valid_ones() {
         "{err}"
     );
 }
+
+#[test]
+fn token_create_prints_the_token_alone_on_the_last_line() {
+    let dir = tmp();
+    let out = patchart()
+        .args(["token", "create", "--user", "alice", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().expect("a line");
+    assert!(last.starts_with("pat_") && !last.contains(' '), "{stdout}");
+    // A second token for the same user is a different token.
+    let again = patchart()
+        .args([
+            "token",
+            "create",
+            "--user",
+            "alice",
+            "--admin",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let second = String::from_utf8_lossy(&again.stdout)
+        .lines()
+        .last()
+        .map(str::to_string);
+    assert_ne!(second.as_deref(), Some(last));
+}

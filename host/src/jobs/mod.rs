@@ -30,7 +30,8 @@ use model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
 /// Worker pool settings.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// Concurrent workers (default: one per core).
+    /// Concurrent workers (default: one per core). Zero makes an API-only
+    /// node that queues work for other nodes.
     pub workers: usize,
     /// How long a claimed task stays owned without being finished; must
     /// exceed the longest plugin deadline.
@@ -130,7 +131,7 @@ impl JobService {
         self: &Arc<Self>,
         shutdown: watch::Receiver<bool>,
     ) -> Vec<tokio::task::JoinHandle<()>> {
-        (0..self.config.workers.max(1))
+        (0..self.config.workers)
             .map(|i| {
                 let svc = self.clone();
                 let shutdown = shutdown.clone();
