@@ -421,12 +421,14 @@ impl PluginRuntime {
     ) -> std::result::Result<(R, PluginLogs, RenderTimings), PluginFailure> {
         let mut limits = *limits;
         limits.memory_bytes = limits.memory_bytes.min(self.config.memory_ceiling_bytes);
+        // "Instantiate" covers everything a render pays before the guest
+        // runs: the WASI context, the store and the instance.
+        let started = Instant::now();
         let mut store = Store::new(
             &self.engine,
             PluginState::new(&limits, self.measurer.clone()),
         );
         store.limiter(|s| &mut s.limiter);
-        let started = Instant::now();
         let deadline = started + limits.timeout;
         let cancel = cancel.cloned();
         store.set_epoch_deadline(1);
