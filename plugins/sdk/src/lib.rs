@@ -47,6 +47,7 @@ pub mod layout;
 pub mod legend;
 pub mod legend_table;
 pub mod measure_cache;
+pub mod name_ranking;
 pub mod names;
 pub mod page_check;
 pub mod palette;

@@ -965,6 +965,174 @@ fn value_axis<'a>(
         .style(axis_style)
 }
 
+/// The parameters of a chart of one yearly line: `{"first_year": 2006,
+/// "last_year": 2025, "lag_years": 2}`, all optional (see [`YearWindow`]
+/// for the defaults).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct YearParams {
+    pub first_year: Option<i32>,
+    pub last_year: Option<i32>,
+    pub lag_years: u32,
+}
+
+impl Default for YearParams {
+    fn default() -> Self {
+        YearParams {
+            first_year: None,
+            last_year: None,
+            lag_years: DEFAULT_LAG_YEARS,
+        }
+    }
+}
+
+impl YearParams {
+    /// Parses and checks `raw`, giving the window of years it asks for.
+    pub fn window(raw: &str) -> Result<YearWindow, RenderError> {
+        let p: YearParams = crate::params::parse(raw)?;
+        YearWindow::checked(p.first_year, p.last_year, p.lag_years)
+    }
+}
+
+/// One yearly line to draw with [`draw_year_line`]: a value per year of
+/// the span, with a point, a tooltip and a value label each.
+pub struct YearLine<'a> {
+    pub title: &'a str,
+    pub subtitle: &'a str,
+    pub notes: &'a [String],
+    /// The value axis title.
+    pub y_title: &'a str,
+    /// One value per year of the span.
+    pub values: &'a [u64],
+    /// The largest value to fit; the axis adds headroom for its label.
+    pub max: f64,
+    /// Fill the area under the line, at this opacity.
+    pub area_opacity: Option<f32>,
+    /// The class of the line in the SVG.
+    pub class: &'a str,
+    /// One tooltip per year.
+    pub tips: Vec<String>,
+    /// Which value labels to place first ([`draw_point_labels`]).
+    pub label_order: Vec<usize>,
+}
+
+/// A drawn chart: its SVG and what to warn about.
+pub struct DrawnYearLine {
+    pub svg: String,
+    pub warnings: Vec<String>,
+}
+
+/// The whole picture of a one-line yearly chart: the frame, the
+/// incomplete years shaded and dashed, the line with a point per year
+/// (over an area if asked), and value labels where they fit.
+pub fn draw_year_line(
+    span: &YearSpan,
+    line: &YearLine,
+    years: &YearTexts,
+    style: &Style,
+    measure: &dyn Measure,
+) -> DrawnYearLine {
+    let mut svg = Svg::new(style.width, style.height, style);
+    svg.set_title(line.title);
+    let mut description = vec![line.subtitle.to_owned()];
+    description.extend(line.notes.iter().cloned());
+    svg.set_description(&description.join(". "));
+
+    let frame = YearFrame::layout(
+        &FrameSpec {
+            title: line.title,
+            subtitle: Some(line.subtitle),
+            legend: Vec::new(),
+            notes: line.notes,
+            x_title: years.x_axis(),
+            first_year: span.first,
+            last_year: span.last(),
+            // Headroom for the value label above the highest point.
+            left: ValueAxisSpec {
+                title: line.y_title,
+                max: line.max * 1.08,
+                color: None,
+            },
+            right: None,
+        },
+        style,
+        measure,
+    );
+    frame.draw_back(&mut svg, measure, style);
+    let plot = frame.plot;
+    if let Some(from) = span.first_incomplete() {
+        draw_incomplete_band(
+            &mut svg,
+            measure,
+            &frame.x,
+            plot,
+            from,
+            span.last(),
+            years.incomplete_caption(),
+            frame.sizes.tick,
+            style,
+        );
+    }
+
+    let points: Vec<(f32, f32)> = span
+        .years()
+        .zip(line.values)
+        .map(|(y, c)| (frame.year_x(y), frame.y.map(*c as f64)))
+        .collect();
+    let color = style.color(0);
+    if let Some(opacity) = line.area_opacity {
+        draw_area(&mut svg, &points, frame.y.map(0.0), color, opacity);
+    }
+    let marker = marker_radius(plot.width, span.len());
+    let dashed_from = span.first_incomplete().and_then(|y| span.index(y));
+    draw_line(
+        &mut svg,
+        &points.iter().copied().map(Some).collect::<Vec<_>>(),
+        dashed_from,
+        &LineStyle::new(color, 2.0).markers(marker),
+        &style.background,
+        line.class,
+    );
+    // Invisible hit areas with a tooltip per year, for SVG viewers.
+    svg.open_group(&Group::new().class("points"));
+    for (tip, (x, y)) in line.tips.iter().zip(&points) {
+        svg.open_group(&Group::new().class("point").title(tip));
+        svg.circle(*x, *y, marker.max(4.0), &Paint::fill(color).opacity(0.0));
+        svg.close_group();
+    }
+    svg.close_group();
+
+    let labels: Vec<String> = line
+        .values
+        .iter()
+        .map(|c| format::count(*c, style.locale()))
+        .collect();
+    draw_point_labels(
+        &mut svg,
+        measure,
+        &points,
+        &labels,
+        &line.label_order,
+        frame.sizes.tick * 0.9,
+        &style.text,
+        Rect::new(
+            plot.x,
+            plot.y - frame.sizes.tick * 0.6,
+            plot.width,
+            plot.height,
+        ),
+    );
+    frame.draw_front(&mut svg, measure);
+    let warnings = (frame.notes_hidden > 0)
+        .then(|| years.warn_notes_hidden(frame.notes_hidden))
+        .into_iter()
+        .collect();
+    DrawnYearLine {
+        svg: svg.finish(),
+        warnings,
+    }
+}
+
 /// For tests: every point the lines, markers, areas and bands of `svg`
 /// reach (paths by their M/L points, circles by their extremes, polygons
 /// by their corners), to check together with

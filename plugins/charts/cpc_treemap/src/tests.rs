@@ -2,8 +2,12 @@
 //! numbers), the parameters, and the picture (cells proportional to counts,
 //! every label inside its cell, everything inside the page, stable output).
 
+use patchart_sdk::testing::{
+    self, TextBoxTuple as TextBox, chart_data, numbers, strings, svg_attr as attr, svg_num as num,
+    svg_unescape as unescape,
+};
 use patchart_sdk::text::UniformMeasure;
-use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, Facet, Measure, RenderError, Style};
+use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, Measure, RenderError, Style};
 use serde_json::Value;
 
 use super::*;
@@ -60,27 +64,17 @@ fn entries() -> Vec<Entry> {
 }
 
 fn dataset(entries: Vec<Entry>) -> Dataset {
-    Dataset {
-        source_type: "espacenet_excel".into(),
-        query: None,
-        facets: vec![
-            Facet {
-                name: "cpc_main_groups".into(),
-                entries: vec![Entry {
-                    label: "G01N33".into(),
-                    count: 5,
-                }],
-            },
-            Facet {
-                name: "cpc_subgroups".into(),
-                entries,
-            },
+    testing::dataset(
+        None,
+        vec![
+            ("cpc_main_groups", vec![testing::entry("G01N33", 5)]),
+            ("cpc_subgroups", entries),
         ],
-    }
+    )
 }
 
 fn render_with(data: &Dataset, params: &str, style: &Style) -> Result<Chart, RenderError> {
-    <CpcTreemap as ChartPlugin>::render(data, params, style, &M)
+    testing::render::<CpcTreemap>(data, params, style, &M)
 }
 
 fn render(params: &str) -> Chart {
@@ -88,31 +82,8 @@ fn render(params: &str) -> Chart {
         .unwrap_or_else(|e| panic!("render failed: {e}"))
 }
 
-fn chart_data(chart: &Chart) -> Value {
-    serde_json::from_str(&chart.chart_data).unwrap_or_else(|e| panic!("bad chart_data: {e}"))
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|s| s.as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(Value::as_f64).collect())
-        .unwrap_or_default()
-}
-
 fn invalid_params(params: &str) -> String {
-    match render_with(&dataset(entries()), params, &Style::default()) {
-        Err(RenderError::InvalidParams(m)) => m,
-        other => panic!("expected invalid params for {params}, got {other:?}"),
-    }
+    testing::invalid_params::<CpcTreemap>(&dataset(entries()), params, &M)
 }
 
 #[test]
@@ -584,80 +555,20 @@ fn params_schema_defaults_are_the_params_defaults() {
     assert_eq!(keys, ["group_by_main_group", "others", "top_n"]);
 }
 
-/// A drawn text's box: (left, top, right, bottom, content).
-type TextBox = (f32, f32, f32, f32, String);
-
-fn attr(element: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let start = element.find(&key)? + key.len();
-    let end = element[start..].find('"')? + start;
-    Some(element[start..end].to_owned())
-}
-
-fn num(element: &str, name: &str) -> f32 {
-    attr(element, name)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no numeric {name} in {element}"))
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-/// The box of every `<text>` in `svg`, measured with the test metrics and
-/// positioned as its anchor and baseline say.
+/// The box of every `<text>` in `svg`; the treemap turns no text.
 fn text_boxes(svg: &str, m: &dyn Measure) -> Vec<TextBox> {
-    svg.lines()
+    for l in svg
+        .lines()
         .map(str::trim)
         .filter(|l| l.starts_with("<text"))
-        .map(|l| {
-            let open_end = l.find('>').unwrap_or(l.len());
-            let tag = &l[..open_end];
-            let content = unescape(l[open_end + 1..].trim_end_matches("</text>"));
-            let (x, y, size) = (num(tag, "x"), num(tag, "y"), num(tag, "font-size"));
-            let bold = attr(tag, "font-weight").is_some();
-            let w = m.width(&content, size, bold);
-            let along = match attr(tag, "text-anchor").as_deref() {
-                Some("middle") => -w / 2.0,
-                Some("end") => -w,
-                _ => 0.0,
-            };
-            let (above, below) = match attr(tag, "dominant-baseline").as_deref() {
-                Some("central") => (size / 2.0, size / 2.0),
-                Some("hanging") => (0.0, size),
-                _ => (size * 0.8, size * 0.25),
-            };
-            assert!(attr(tag, "transform").is_none(), "unexpected transform");
-            (x + along, y - above, x + along + w, y + below, content)
-        })
-        .collect()
+    {
+        let tag = &l[..l.find('>').unwrap_or(l.len())];
+        assert!(attr(tag, "transform").is_none(), "unexpected transform");
+    }
+    testing::text_box_tuples(svg, m)
 }
 
 fn assert_inside_page(chart: &Chart, style: &Style) {
-    let (w, h) = (style.width as f32, style.height as f32);
-    let boxes = text_boxes(&chart.svg, &M);
-    assert!(!boxes.is_empty());
-    for (l, t, r, b, content) in &boxes {
-        assert!(
-            *l >= -0.01 && *t >= -0.01 && *r <= w + 0.01 && *b <= h + 0.01,
-            "{content:?} at ({l}, {t})-({r}, {b}) leaves the {w}x{h} page"
-        );
-    }
-    for line in chart
-        .svg
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("<rect x="))
-    {
-        let (x, y) = (num(line, "x"), num(line, "y"));
-        let (rw, rh) = (num(line, "width"), num(line, "height"));
-        assert!(
-            x >= 0.0 && y >= 0.0 && x + rw <= w + 0.01 && y + rh <= h + 0.01,
-            "{line}"
-        );
-    }
+    text_boxes(&chart.svg, &M);
+    testing::assert_inside_page(chart, style, &M);
 }

@@ -2,8 +2,9 @@
 //! the parameters, and the picture (no label overlaps another, everything
 //! inside the page, stable output).
 
+use patchart_sdk::testing::{self, TextBoxTuple as TextBox, chart_data, entry, numbers, strings};
 use patchart_sdk::text::UniformMeasure;
-use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, Facet, Measure, RenderError, Style};
+use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, Measure, RenderError, Style};
 use serde_json::Value;
 
 use super::*;
@@ -37,34 +38,17 @@ fn entries() -> Vec<Entry> {
 }
 
 fn dataset(entries: Vec<Entry>) -> Dataset {
-    Dataset {
-        source_type: "espacenet_excel".into(),
-        query: None,
-        facets: vec![
-            Facet {
-                name: "countries".into(),
-                entries: vec![Entry {
-                    label: "CN".into(),
-                    count: 5,
-                }],
-            },
-            Facet {
-                name: "languages".into(),
-                entries,
-            },
+    testing::dataset(
+        None,
+        vec![
+            ("countries", vec![testing::entry("CN", 5)]),
+            ("languages", entries),
         ],
-    }
-}
-
-fn entry(label: &str, count: u64) -> Entry {
-    Entry {
-        label: label.to_owned(),
-        count,
-    }
+    )
 }
 
 fn render_with(data: &Dataset, params: &str, style: &Style) -> Result<Chart, RenderError> {
-    <FamilyLanguages as ChartPlugin>::render(data, params, style, &M)
+    testing::render::<FamilyLanguages>(data, params, style, &M)
 }
 
 fn render(params: &str) -> Chart {
@@ -72,31 +56,8 @@ fn render(params: &str) -> Chart {
         .unwrap_or_else(|e| panic!("render failed: {e}"))
 }
 
-fn chart_data(chart: &Chart) -> Value {
-    serde_json::from_str(&chart.chart_data).unwrap_or_else(|e| panic!("bad chart_data: {e}"))
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|s| s.as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(Value::as_f64).collect())
-        .unwrap_or_default()
-}
-
 fn invalid_params(params: &str) -> String {
-    match render_with(&dataset(entries()), params, &Style::default()) {
-        Err(RenderError::InvalidParams(m)) => m,
-        other => panic!("expected invalid params for {params}, got {other:?}"),
-    }
+    testing::invalid_params::<FamilyLanguages>(&dataset(entries()), params, &M)
 }
 
 #[test]
@@ -316,67 +277,14 @@ fn one_language_is_a_full_ring() {
     );
 }
 
-/// A drawn text's box: (left, top, right, bottom, content).
-type TextBox = (f32, f32, f32, f32, String);
-
-fn attr(element: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let start = element.find(&key)? + key.len();
-    let end = element[start..].find('"')? + start;
-    Some(element[start..end].to_owned())
-}
-
-fn num(element: &str, name: &str) -> f32 {
-    attr(element, name)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no numeric {name} in {element}"))
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
 fn text_boxes(svg: &str, m: &dyn Measure) -> Vec<TextBox> {
-    svg.lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("<text"))
-        .map(|l| {
-            let open_end = l.find('>').unwrap_or(l.len());
-            let tag = &l[..open_end];
-            let content = unescape(l[open_end + 1..].trim_end_matches("</text>"));
-            let (x, y, size) = (num(tag, "x"), num(tag, "y"), num(tag, "font-size"));
-            let bold = attr(tag, "font-weight").is_some();
-            let w = m.width(&content, size, bold);
-            let along = match attr(tag, "text-anchor").as_deref() {
-                Some("middle") => -w / 2.0,
-                Some("end") => -w,
-                _ => 0.0,
-            };
-            let (above, below) = match attr(tag, "dominant-baseline").as_deref() {
-                Some("central") => (size / 2.0, size / 2.0),
-                Some("hanging") => (0.0, size),
-                _ => (size * 0.8, size * 0.25),
-            };
-            (x + along, y - above, x + along + w, y + below, content)
-        })
-        .collect()
+    testing::text_box_tuples(svg, m)
 }
 
 /// Every text inside the page and no two texts overlapping.
 fn assert_clean(chart: &Chart, style: &Style) {
-    let (w, h) = (style.width as f32, style.height as f32);
+    testing::assert_inside_page(chart, style, &M);
     let boxes = text_boxes(&chart.svg, &M);
-    assert!(!boxes.is_empty());
-    for (l, t, r, b, content) in &boxes {
-        assert!(
-            *l >= -0.01 && *t >= -0.01 && *r <= w + 0.01 && *b <= h + 0.01,
-            "{content:?} at ({l}, {t})-({r}, {b}) leaves the {w}x{h} page"
-        );
-    }
     for (i, a) in boxes.iter().enumerate() {
         for b in &boxes[i + 1..] {
             let overlap_w = a.2.min(b.2) - a.0.max(b.0);
@@ -388,19 +296,6 @@ fn assert_clean(chart: &Chart, style: &Style) {
                 b.4
             );
         }
-    }
-    for line in chart
-        .svg
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("<rect x="))
-    {
-        let (x, y) = (num(line, "x"), num(line, "y"));
-        let (rw, rh) = (num(line, "width"), num(line, "height"));
-        assert!(
-            x >= 0.0 && y >= 0.0 && x + rw <= w + 0.01 && y + rh <= h + 0.01,
-            "{line}"
-        );
     }
 }
 

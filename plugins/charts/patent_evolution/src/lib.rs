@@ -21,9 +21,10 @@ mod draw;
 mod texts;
 
 use patchart_sdk::chart_data::{self, Axis, ChartData, ChartType, Series};
-use patchart_sdk::series::{self, YearSpan, YearTexts, YearWindow, YearlyCounts};
-use patchart_sdk::{Chart, ChartPlugin, Dataset, Measure, PluginInfo, RenderError, Style, params};
-use serde::Deserialize;
+use patchart_sdk::series::{YearSpan, YearTexts, YearlyCounts};
+use patchart_sdk::{Chart, ChartPlugin, Dataset, Measure, PluginInfo, RenderError, Style};
+
+pub use patchart_sdk::series::YearParams as Params;
 
 use crate::texts::Texts;
 
@@ -66,33 +67,6 @@ const PARAMS_SCHEMA: &str = r#"{
 /// The chart algorithm.
 pub struct PatentEvolution;
 
-/// What the user can ask for.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Params {
-    pub first_year: Option<i32>,
-    pub last_year: Option<i32>,
-    pub lag_years: u32,
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Params {
-            first_year: None,
-            last_year: None,
-            lag_years: series::DEFAULT_LAG_YEARS,
-        }
-    }
-}
-
-impl Params {
-    fn parse(raw: &str) -> Result<(Params, YearWindow), RenderError> {
-        let p: Params = params::parse(raw)?;
-        let window = YearWindow::checked(p.first_year, p.last_year, p.lag_years)?;
-        Ok((p, window))
-    }
-}
-
 impl ChartPlugin for PatentEvolution {
     fn info() -> PluginInfo {
         PluginInfo {
@@ -113,7 +87,7 @@ impl ChartPlugin for PatentEvolution {
         style: &Style,
         measure: &dyn Measure,
     ) -> Result<Chart, RenderError> {
-        let (_, window) = Params::parse(params)?;
+        let window = Params::window(params)?;
         let facet = data.require(FACET)?;
         let counts = YearlyCounts::from_facet(facet);
         let span = window.select(&counts, FACET)?;

@@ -1,10 +1,9 @@
 //! Native tests of the chart: the figures against the replaced system's,
 //! the parameters, and the picture (inside the page, stable, escaped).
 
-use patchart_sdk::page_check::outside_page;
-use patchart_sdk::series::drawn_points;
+use patchart_sdk::testing::{self, chart_data, numbers, strings};
 use patchart_sdk::text::UniformMeasure;
-use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, Facet, RenderError, Style};
+use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, RenderError, Style};
 use serde_json::Value;
 
 use super::*;
@@ -14,70 +13,22 @@ const M: UniformMeasure = UniformMeasure { em: 0.6 };
 /// Publications per year 2006–2023 as the replaced system reported them
 /// for the reference export (`patent_forecast.chart_data.json`,
 /// `historical_series`).
-const REFERENCE_YEARS: [(i32, u64); 18] = [
-    (2006, 2),
-    (2007, 3),
-    (2008, 0),
-    (2009, 1),
-    (2010, 0),
-    (2011, 2),
-    (2012, 5),
-    (2013, 2),
-    (2014, 3),
-    (2015, 8),
-    (2016, 18),
-    (2017, 14),
-    (2018, 21),
-    (2019, 26),
-    (2020, 27),
-    (2021, 31),
-    (2022, 27),
-    (2023, 43),
-];
+const REFERENCE_YEARS: [(i32, u64); 18] = testing::REFERENCE_PUBLICATION_YEARS;
 const REFERENCE_TOTAL: u64 = 233;
 
 /// An export shaped like the reference one: a few early documents, the
 /// years with documents (no rows for 0), newest first, plus a label that
 /// is not a year.
 fn reference_entries() -> Vec<Entry> {
-    let mut rows: Vec<Entry> = REFERENCE_YEARS
-        .iter()
-        .rev()
-        .filter(|(_, c)| *c > 0)
-        .map(|(y, c)| Entry {
-            label: y.to_string(),
-            count: *c,
-        })
-        .collect();
-    for (y, c) in [
-        (1973, 2),
-        (1989, 1),
-        (1990, 1),
-        (1994, 1),
-        (1998, 1),
-        (1999, 2),
-    ] {
-        rows.push(Entry {
-            label: y.to_string(),
-            count: c,
-        });
-    }
-    rows
+    testing::year_entries(&REFERENCE_YEARS, &testing::REFERENCE_EARLY_YEARS)
 }
 
 fn dataset(entries: Vec<Entry>) -> Dataset {
-    Dataset {
-        source_type: "espacenet_excel".into(),
-        query: None,
-        facets: vec![Facet {
-            name: "publication_years".into(),
-            entries,
-        }],
-    }
+    testing::dataset(None, vec![("publication_years", entries)])
 }
 
 fn render_with(data: &Dataset, params: &str, style: &Style) -> Result<Chart, RenderError> {
-    <PatentForecast as ChartPlugin>::render(data, params, style, &M)
+    testing::render::<PatentForecast>(data, params, style, &M)
 }
 
 fn render(params: &str) -> Chart {
@@ -85,36 +36,8 @@ fn render(params: &str) -> Chart {
         .unwrap_or_else(|e| panic!("render failed: {e}"))
 }
 
-fn chart_data(chart: &Chart) -> Value {
-    serde_json::from_str(&chart.chart_data).unwrap_or_else(|e| panic!("bad chart_data: {e}"))
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(Value::as_f64).collect())
-        .unwrap_or_default()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|s| s.as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn assert_inside(chart: &Chart, style: &Style) {
-    let (w, h) = (style.width as f32, style.height as f32);
-    let out = outside_page(&chart.svg, w, h, &M);
-    assert!(out.is_empty(), "{out:?}");
-    for (x, y) in drawn_points(&chart.svg) {
-        assert!(
-            (-0.01..=w + 0.01).contains(&x) && (-0.01..=h + 0.01).contains(&y),
-            "point ({x}, {y}) leaves the page"
-        );
-    }
+    testing::assert_series_inside(chart, style, &M);
 }
 
 fn series<'a>(cd: &'a Value, kind: &str, method: &str) -> &'a Value {

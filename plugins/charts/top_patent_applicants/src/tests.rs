@@ -3,8 +3,10 @@
 //! names wrapped rather than clipped, labels escaped, output stable).
 
 use patchart_sdk::page_check::{outside_page, text_boxes};
+use patchart_sdk::params;
+use patchart_sdk::testing::{self, chart_data, entry, strings};
 use patchart_sdk::text::UniformMeasure;
-use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, Facet, RenderError, Style};
+use patchart_sdk::{Chart, ChartPlugin, Dataset, Entry, RenderError, Style};
 use serde_json::Value;
 
 use super::*;
@@ -58,32 +60,15 @@ fn reference_entries() -> Vec<Entry> {
     v
 }
 
-fn entry(label: &str, count: u64) -> Entry {
-    Entry {
-        label: label.to_owned(),
-        count,
-    }
-}
-
 fn dataset(entries: Vec<Entry>) -> Dataset {
-    Dataset {
-        source_type: "espacenet_excel".into(),
-        query: Some("heavy metal".into()),
-        facets: vec![
-            Facet {
-                name: "countries".into(),
-                entries: vec![entry("CN", 5)],
-            },
-            Facet {
-                name: "applicants".into(),
-                entries,
-            },
-        ],
-    }
+    testing::dataset(
+        Some("heavy metal"),
+        vec![("countries", vec![entry("CN", 5)]), ("applicants", entries)],
+    )
 }
 
 fn render_with(data: &Dataset, params: &str, style: &Style) -> Result<Chart, RenderError> {
-    <TopPatentApplicants as ChartPlugin>::render(data, params, style, &M)
+    testing::render::<TopPatentApplicants>(data, params, style, &M)
 }
 
 fn render(params: &str) -> Chart {
@@ -91,25 +76,8 @@ fn render(params: &str) -> Chart {
         .unwrap_or_else(|e| panic!("render failed: {e}"))
 }
 
-fn chart_data(chart: &Chart) -> Value {
-    serde_json::from_str(&chart.chart_data).unwrap_or_else(|e| panic!("bad chart_data: {e}"))
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|s| s.as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn invalid_params(params: &str) -> String {
-    match render_with(&dataset(reference_entries()), params, &Style::default()) {
-        Err(RenderError::InvalidParams(m)) => m,
-        other => panic!("expected invalid params for {params}, got {other:?}"),
-    }
+    testing::invalid_params::<TopPatentApplicants>(&dataset(reference_entries()), params, &M)
 }
 
 #[test]
@@ -344,12 +312,7 @@ fn nothing_leaves_the_page_or_overlaps() {
             );
             continue;
         }
-        let boxes = text_boxes(&chart.svg, &M);
-        for (i, a) in boxes.iter().enumerate() {
-            for b in &boxes[i + 1..] {
-                assert!(!a.overlaps(b), "{a:?} overlaps {b:?}");
-            }
-        }
+        testing::assert_no_text_overlaps(&chart.svg, &M);
     }
 }
 
