@@ -109,8 +109,40 @@ impl Rasterizer {
             .ok_or_else(|| Error::new(ErrorCode::RenderFailed, "could not allocate the image"))?;
         let transform = resvg::tiny_skia::Transform::from_scale(scale.factor(), scale.factor());
         resvg::render(tree, transform, &mut pixmap.as_mut());
-        pixmap
-            .encode_png()
-            .map_err(|e| Error::new(ErrorCode::RenderFailed, format!("PNG encoding failed: {e}")))
+        encode_png(&pixmap)
     }
+}
+
+/// PNG with fdeflate's fast mode: on chart images (flat colours, text)
+/// it encodes about 5x faster than the default zlib level for files about
+/// twice as large, and encoding was a third of rasterization time.
+fn encode_png(pixmap: &resvg::tiny_skia::Pixmap) -> Result<Vec<u8>> {
+    // tiny-skia stores premultiplied alpha; PNG wants it straight. Charts
+    // are usually opaque, where the two are the same bytes.
+    let straight: std::borrow::Cow<'_, [u8]> = if pixmap.pixels().iter().all(|p| p.alpha() == 255) {
+        std::borrow::Cow::Borrowed(pixmap.data())
+    } else {
+        std::borrow::Cow::Owned(
+            pixmap
+                .pixels()
+                .iter()
+                .flat_map(|p| {
+                    let c = p.demultiply();
+                    [c.red(), c.green(), c.blue(), c.alpha()]
+                })
+                .collect(),
+        )
+    };
+    let fail = |e: png::EncodingError| {
+        Error::new(ErrorCode::RenderFailed, format!("PNG encoding failed: {e}"))
+    };
+    let mut out = Vec::with_capacity(straight.len() / 4);
+    let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(&straight).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(out)
 }
