@@ -146,3 +146,42 @@ fn encode_png(pixmap: &resvg::tiny_skia::Pixmap) -> Result<Vec<u8>> {
     writer.finish().map_err(fail)?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(png: &[u8]) -> (u32, u32, Vec<u8>) {
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+        let info = reader.next_frame(&mut buf).expect("frame");
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    #[test]
+    fn translucent_pixels_come_out_with_straight_alpha() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="4" height="2"><rect width="2" height="2" fill="#ff0000" fill-opacity="0.5"/><rect x="2" width="2" height="2" fill="#00ff00"/></svg>"##;
+        let (w, h, px) = decode(&Rasterizer::new().png(svg, Scale::X1).expect("renders"));
+        assert_eq!((w, h), (4, 2));
+        let half_red = &px[0..4];
+        assert_eq!(
+            half_red[0], 255,
+            "red is not darkened by premultiplication: {half_red:?}"
+        );
+        assert!((127..=128).contains(&half_red[3]), "{half_red:?}");
+        assert_eq!(&px[8..12], &[0, 255, 0, 255]);
+    }
+
+    #[test]
+    fn scale_two_doubles_each_side_and_bad_svg_is_invalid_output() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"><rect width="30" height="20" fill="#fff"/></svg>"##;
+        let (w, h, _) = decode(&Rasterizer::new().png(svg, Scale::X2).expect("renders"));
+        assert_eq!((w, h), (60, 40));
+        let err = Rasterizer::new()
+            .png("<svg", Scale::X1)
+            .expect_err("not SVG");
+        assert_eq!(err.code, ErrorCode::PluginInvalidOutput);
+    }
+}
