@@ -20,3 +20,22 @@ print(f"SVG path: patchart/peer = {o['svg_path_ms'] / p['svg_ms']:.3f}  (goal <=
 print(f"PNG path: patchart/peer = {o['png_path_ms'] / p['png_ms']:.3f}  (goal <= 0.500)")
 print(f"instantiate: {o['instantiate_ms'] * 1000:.1f} us  (goal < 100 us)")
 PY
+
+# All charts vs the matplotlib peer (the replaced system's eight), same run.
+python3 -m pip install --quiet pandas matplotlib openpyxl statsmodels squarify >/dev/null 2>&1 || true
+all=$(./target/release/patchart bench --input "$export_file" --algorithm all --iterations 30 --parallel 2 --json)
+mpl=$(python3 bench/matplotlib_peer.py "$export_file" --iterations 5 --json)
+python3 - "$all" "$mpl" <<'PY'
+import json, sys
+o, m = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+old = 3290.0  # the replaced system's own algorithms, eight charts, warm (issue figure)
+print("chart                              patchart png path   matplotlib png+svg")
+for k, v in o["charts"].items():
+    peer = m["charts"].get(k)
+    print(f"  {k:<32} {v['png_path_ms']:9.2f} ms     " + (f"{peer:9.2f} ms" if peer else "        -"))
+e, p = o["total_eight_ms"], o.get("eight_parallel_ms")
+print(f"eight charts, one thread: {e:.1f} ms -> {old / e:.1f}x the old system, {m['total_ms'] / e:.1f}x matplotlib ({m['total_ms']:.0f} ms)")
+if p:
+    print(f"eight charts, {o['parallel']} threads: {p:.1f} ms -> {old / p:.1f}x the old system, {m['total_ms'] / p:.1f}x matplotlib")
+print(f"all eleven, one thread: {o['total_all_ms']:.1f} ms")
+PY
