@@ -45,10 +45,19 @@ impl Face {
     }
 }
 
+/// Widths already computed, shared by every plugin call: charts of one
+/// dataset measure the same labels over and over. Bounded by clearing.
+type WidthCache = std::sync::Mutex<std::collections::HashMap<(String, u32, bool), f32>>;
+const CACHE_ENTRIES: usize = 50_000;
+/// Texts longer than this are not cached (they are rare and would crowd
+/// out the labels that repeat).
+const CACHE_MAX_CHARS: usize = 256;
+
 /// Measures text in the bundled font. Build once, share behind an `Arc`.
 pub struct TextMeasurer {
     regular: Face,
     bold: Face,
+    cache: WidthCache,
 }
 
 impl Default for TextMeasurer {
@@ -62,6 +71,7 @@ impl TextMeasurer {
         TextMeasurer {
             regular: Face::new(fonts::regular()),
             bold: Face::new(fonts::bold()),
+            cache: WidthCache::default(),
         }
     }
 
@@ -73,6 +83,24 @@ impl TextMeasurer {
         }
         let face = if bold { &self.bold } else { &self.regular };
         let chars = text.chars().count();
+        if chars <= CACHE_MAX_CHARS {
+            let key = (text.to_string(), size.to_bits(), bold);
+            if let Some(w) = self
+                .cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+            {
+                return *w;
+            }
+            let w = face.advance(text) * size;
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, w);
+            return w;
+        }
         if chars <= EXACT_LIMIT {
             return face.advance(text) * size;
         }
@@ -87,5 +115,45 @@ impl TextMeasurer {
 impl patchart_sdk::Measure for TextMeasurer {
     fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
         TextMeasurer::width(self, text, size, bold)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_widths_equal_fresh_ones_and_track_size_and_weight() {
+        let m = TextMeasurer::new();
+        let first = m.width("Univ Zhejiang", 12.0, false);
+        assert_eq!(
+            m.width("Univ Zhejiang", 12.0, false),
+            first,
+            "a cache hit answers the same"
+        );
+        assert_eq!(
+            TextMeasurer::new().width("Univ Zhejiang", 12.0, false),
+            first
+        );
+        assert!((m.width("Univ Zhejiang", 24.0, false) - 2.0 * first).abs() < 0.01);
+        assert!(
+            m.width("Univ Zhejiang", 12.0, true) > first,
+            "bold is wider"
+        );
+        assert_eq!(m.width("", 12.0, false), 0.0);
+        assert_eq!(m.width("x", f32::NAN, false), 0.0);
+    }
+
+    #[test]
+    fn very_long_text_is_extrapolated_not_shaped_whole() {
+        let m = TextMeasurer::new();
+        let unit = m.width("abcd", 10.0, false);
+        let long = "abcd".repeat(10_000);
+        let w = m.width(&long, 10.0, false);
+        assert!(
+            (w / (unit * 10_000.0) - 1.0).abs() < 0.01,
+            "{w} vs {}",
+            unit * 10_000.0
+        );
     }
 }
