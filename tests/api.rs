@@ -531,3 +531,34 @@ async fn too_many_active_jobs_per_user_is_429() {
         201
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn list_filters_validate_the_status() {
+    let s = TestServer::start().await;
+    let (status, body) = s.get_json(&s.admin_token, "/api/jobs/?status=DONE").await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("msg")
+            .contains("PARTIAL_SUCCESS"),
+        "{body}"
+    );
+    let (status, body) = s
+        .get_json(&s.admin_token, "/api/image-tasks/?status=nope")
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("msg")
+            .contains("CANCELLED"),
+        "{body}"
+    );
+    assert_eq!(
+        s.get_json(&s.admin_token, "/api/jobs/?status=success")
+            .await
+            .0,
+        200
+    );
+}

@@ -57,6 +57,24 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// The `status` filter parsed with `parse`; an unknown value is a 400
+    /// listing the valid ones.
+    fn status_filter<T>(
+        &self,
+        parse: fn(&str) -> Option<T>,
+        valid: &[&str],
+    ) -> Result<Option<T>, ApiError> {
+        match self.status.as_deref() {
+            None | Some("") => Ok(None),
+            Some(s) => parse(s).map(Some).ok_or_else(|| {
+                ApiError::bad_request(
+                    "VALIDATION_ERROR",
+                    format!("unknown status {s:?}; valid: {}", valid.join(", ")),
+                )
+            }),
+        }
+    }
+
     fn window(&self) -> (i64, i64, i64) {
         let page = self.page.unwrap_or(1).max(1);
         let size = self.page_size.unwrap_or(50).clamp(1, 200);
@@ -379,18 +397,7 @@ pub async fn list_jobs(
     Auth(user): Auth,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<JobSummary>>, ApiError> {
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(JobStatus::parse(s).ok_or_else(|| {
-            ApiError::bad_request(
-                "VALIDATION_ERROR",
-                format!(
-                    "unknown status {s:?}; valid: {}",
-                    JobStatus::ALL.map(JobStatus::as_str).join(", ")
-                ),
-            )
-        })?),
-    };
+    let status = q.status_filter(JobStatus::parse, &JobStatus::ALL.map(JobStatus::as_str))?;
     let (page, size, offset) = q.window();
     let (rows, count) = state.store.list_jobs(&user, status, size, offset).await?;
     Ok(Json(Page {
@@ -529,18 +536,7 @@ pub async fn list_image_tasks(
     Auth(user): Auth,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<ImageTaskView>>, ApiError> {
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(TaskStatus::parse(s).ok_or_else(|| {
-            ApiError::bad_request(
-                "VALIDATION_ERROR",
-                format!(
-                    "unknown status {s:?}; valid: {}",
-                    TaskStatus::ALL.map(TaskStatus::as_str).join(", ")
-                ),
-            )
-        })?),
-    };
+    let status = q.status_filter(TaskStatus::parse, &TaskStatus::ALL.map(TaskStatus::as_str))?;
     let (page, size, offset) = q.window();
     let (rows, count) = state.store.list_tasks(&user, status, size, offset).await?;
     Ok(Json(Page {
