@@ -207,7 +207,9 @@ pub async fn create_job(
             }
             err
         })?;
-        check_active_jobs(&state, &user.id).await?;
+        if let Some(replay) = replay_or_check_limit(&state, &user.id, key.as_deref()).await? {
+            return Ok(replay);
+        }
         let row = state.store.put_dataset(&user, &dataset, &bytes).await?;
         (row.id, images, key, config)
     } else {
@@ -231,7 +233,11 @@ pub async fn create_job(
         if !fields.is_empty() {
             return Err(ApiError::validation(fields));
         }
-        check_active_jobs(&state, &user.id).await?;
+        if let Some(replay) =
+            replay_or_check_limit(&state, &user.id, body.idempotency_key.as_deref()).await?
+        {
+            return Ok(replay);
+        }
         (
             body.dataset_id,
             body.images,
@@ -268,6 +274,16 @@ pub async fn create_job(
     if created {
         state.jobs.notify_new_work();
     }
+    job_created(&state, &job, created).await
+}
+
+/// The answer to a job creation: 201 with the new job, or 200 with the
+/// job an idempotency key already named.
+async fn job_created(
+    state: &AppState,
+    job: &crate::jobs::model::JobRow,
+    created: bool,
+) -> Result<Response, ApiError> {
     let tasks = state.store.tasks_of_job(&job.id).await?;
     let body = JobCreated {
         job_id: job.id.clone(),
@@ -284,6 +300,23 @@ pub async fn create_job(
         StatusCode::OK
     };
     Ok((status, Json(body)).into_response())
+}
+
+/// A retry with a known idempotency key gets its job back even when the
+/// user is at the active-job limit; anything else must respect the limit.
+/// (Creation itself stays race-safe through the unique constraint.)
+async fn replay_or_check_limit(
+    state: &AppState,
+    user_id: &str,
+    key: Option<&str>,
+) -> Result<Option<Response>, ApiError> {
+    if let Some(key) = key.map(str::trim).filter(|k| !k.is_empty())
+        && let Some(job) = state.store.job_by_key(user_id, key).await?
+    {
+        return job_created(state, &job, false).await.map(Some);
+    }
+    check_active_jobs(state, user_id).await?;
+    Ok(None)
 }
 
 fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {

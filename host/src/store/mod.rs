@@ -379,6 +379,16 @@ impl Store {
         Ok((row, true))
     }
 
+    /// The job `user_id` created with idempotency key `key`, if any.
+    pub async fn job_by_key(&self, user_id: &str, key: &str) -> Result<Option<JobRow>> {
+        sqlx::query_as("SELECT * FROM jobs WHERE created_by = ? AND idempotency_key = ?")
+            .bind(user_id)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)
+    }
+
     /// The job `id` if `user` may see it.
     pub async fn job_for(&self, user: &User, id: &str) -> Result<Option<JobRow>> {
         sqlx::query_as("SELECT * FROM jobs WHERE id = ?1 AND (?2 OR created_by = ?3)")
