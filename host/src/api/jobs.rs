@@ -433,12 +433,7 @@ pub async fn list_jobs(
     let status = q.status_filter(JobStatus::parse, &JobStatus::ALL.map(JobStatus::as_str))?;
     let (page, size, offset) = q.window();
     let (rows, count) = state.store.list_jobs(&user, status, size, offset).await?;
-    Ok(Json(Page {
-        count,
-        page,
-        page_size: size,
-        results: rows.iter().map(JobSummary::from).collect(),
-    }))
+    Ok(Json(Page::of(&rows, count, (page, size))))
 }
 
 /// A job with its dataset summary and image tasks.
@@ -450,14 +445,10 @@ pub async fn get_job(
     Auth(user): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<JobDetail>, ApiError> {
-    let job = state
-        .store
-        .job_for(&user, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such job"))?;
-    let dataset = state.store.dataset(&job.dataset_id).await.ok();
+    let job = super::visible_job(&state, &user, &id).await?;
+    let dataset = state.store.dataset(&job.dataset_id).await?;
     let tasks = state.store.tasks_of_job(&job.id).await?;
-    Ok(Json(JobDetail::new(&job, dataset.as_ref(), &tasks)))
+    Ok(Json(JobDetail::new(&job, &dataset, &tasks)))
 }
 
 /// Cancel a job: it and its pending and running tasks become CANCELLED;
@@ -470,11 +461,7 @@ pub async fn cancel_job(
     Auth(user): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<JobCancelled>, ApiError> {
-    let job = state
-        .store
-        .job_for(&user, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such job"))?;
+    let job = super::visible_job(&state, &user, &id).await?;
     match state.jobs.cancel_job(&job).await? {
         CancelOutcome::Cancelled { tasks } => Ok(Json(JobCancelled {
             job_id: job.id,
@@ -499,16 +486,12 @@ pub async fn download_job(
     Auth(user): Auth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = state
-        .store
-        .job_for(&user, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such job"))?;
-    let dataset = state.store.dataset(&job.dataset_id).await.ok();
+    let job = super::visible_job(&state, &user, &id).await?;
+    let dataset = state.store.dataset(&job.dataset_id).await?;
     let tasks = state.store.tasks_of_job(&job.id).await?;
     let files = state.store.files().clone();
-    let manifest = serde_json::to_vec_pretty(&JobDetail::new(&job, dataset.as_ref(), &tasks))
-        .unwrap_or_default();
+    let manifest =
+        serde_json::to_vec_pretty(&JobDetail::new(&job, &dataset, &tasks)).unwrap_or_default();
     let zip = tokio::task::spawn_blocking(move || -> crate::Result<Vec<u8>> {
         let err = |e: &dyn std::fmt::Display| {
             crate::Error::new(crate::ErrorCode::Internal, format!("zip: {e}"))
@@ -572,12 +555,7 @@ pub async fn list_image_tasks(
     let status = q.status_filter(TaskStatus::parse, &TaskStatus::ALL.map(TaskStatus::as_str))?;
     let (page, size, offset) = q.window();
     let (rows, count) = state.store.list_tasks(&user, status, size, offset).await?;
-    Ok(Json(Page {
-        count,
-        page,
-        page_size: size,
-        results: rows.iter().map(ImageTaskView::from).collect(),
-    }))
+    Ok(Json(Page::of(&rows, count, (page, size))))
 }
 
 /// One image task with chart_data and artifact URLs.
@@ -683,12 +661,7 @@ pub async fn list_description_tasks(
         .store
         .list_description_tasks(&user, size, offset)
         .await?;
-    Ok(Json(Page {
-        count,
-        page,
-        page_size: size,
-        results: rows.iter().map(DescriptionTaskView::from).collect(),
-    }))
+    Ok(Json(Page::of(&rows, count, (page, size))))
 }
 
 /// One description task.

@@ -139,6 +139,20 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The job `id` if `user` may see it; otherwise 404, never 403, so job ids
+/// of other users cannot be probed.
+pub(crate) async fn visible_job(
+    state: &AppState,
+    user: &User,
+    id: &str,
+) -> Result<crate::jobs::model::JobRow, ApiError> {
+    state
+        .store
+        .job_for(user, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such job"))
+}
+
 /// The authenticated caller. Tokens come from `Authorization: Bearer`, or
 /// for WebSockets (browsers cannot set headers there) from `?token=`.
 pub struct Auth(pub User);

@@ -31,6 +31,21 @@ pub struct Page<T: ToSchema> {
     pub results: Vec<T>,
 }
 
+impl<T: ToSchema> Page<T> {
+    /// One page of `rows` (of `count` in all), each shown as `T`.
+    pub fn of<R>(rows: &[R], count: i64, (page, page_size): (i64, i64)) -> Self
+    where
+        T: for<'a> From<&'a R>,
+    {
+        Page {
+            count,
+            page,
+            page_size,
+            results: rows.iter().map(T::from).collect(),
+        }
+    }
+}
+
 fn json_or_null(s: &Option<String>) -> Value {
     s.as_deref()
         .and_then(|s| serde_json::from_str(s).ok())
@@ -200,7 +215,7 @@ pub struct JobDetail {
     pub created_at: String,
     pub updated_at: String,
     pub finished_at: Option<String>,
-    pub dataset: Option<DatasetSummary>,
+    pub dataset: DatasetSummary,
     pub image_tasks: Vec<ImageTaskView>,
     /// Where to follow progress.
     pub events_url: String,
@@ -208,7 +223,7 @@ pub struct JobDetail {
 }
 
 impl JobDetail {
-    pub fn new(j: &JobRow, dataset: Option<&DatasetRow>, tasks: &[ImageTaskRow]) -> Self {
+    pub fn new(j: &JobRow, dataset: &DatasetRow, tasks: &[ImageTaskRow]) -> Self {
         JobDetail {
             id: j.id.clone(),
             job_id: j.id.clone(),
@@ -221,7 +236,7 @@ impl JobDetail {
             created_at: j.created_at.clone(),
             updated_at: j.updated_at.clone(),
             finished_at: j.finished_at.clone(),
-            dataset: dataset.map(DatasetSummary::from),
+            dataset: DatasetSummary::from(dataset),
             image_tasks: tasks.iter().map(ImageTaskView::from).collect(),
             events_url: format!("/ws/jobs/{}/", j.id),
             download_url: format!("/api/jobs/{}/download/", j.id),

@@ -34,11 +34,7 @@ pub async fn job_events(
     Query(q): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let job = state
-        .store
-        .job_for(&user, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such job"))?;
+    let job = super::visible_job(&state, &user, &id).await?;
     let after = q.after.unwrap_or(0);
     Ok(ws.on_upgrade(move |socket| stream(state, job.id, after, socket)))
 }

@@ -256,7 +256,6 @@ impl JobService {
                 if e.code == ErrorCode::PluginCancelled =>
             {
                 // The job was cancelled under us; cancel_job recorded it.
-                let _ = e;
                 false
             }
             Err(err) => {

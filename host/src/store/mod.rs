@@ -342,13 +342,17 @@ impl Store {
             == 1;
         if !inserted {
             tx.rollback().await.map_err(db)?;
-            let existing: JobRow =
-                sqlx::query_as("SELECT * FROM jobs WHERE created_by = ? AND idempotency_key = ?")
-                    .bind(&job.created_by)
-                    .bind(&job.idempotency_key)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(db)?;
+            // Only a repeated (user, key) pair can conflict, so the key is set.
+            let existing = match &job.idempotency_key {
+                Some(key) => self.job_by_key(&job.created_by, key).await?,
+                None => None,
+            };
+            let existing = existing.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Internal,
+                    "job insert conflicted but no job holds its idempotency key",
+                )
+            })?;
             return Ok((existing, false));
         }
         for (i, t) in job.tasks.iter().enumerate() {
