@@ -88,6 +88,14 @@ pub struct ServeArgs {
     /// Jobs one user may have pending or running at once.
     #[arg(long, default_value_t = 20)]
     pub max_active_jobs: i64,
+    /// Largest plugin component `POST /api/plugins/` accepts, in MiB.
+    #[arg(long, default_value_t = 50)]
+    pub max_plugin_mb: u64,
+    /// Directory watched for plugin components (`*.wasm`): dropped in is
+    /// loaded, replaced is upgraded, removed is retired. Default:
+    /// `<data dir>/plugins`.
+    #[arg(long, env = "PATCHART_PLUGINS_DIR")]
+    pub plugins_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -380,6 +388,10 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
     config.limits.max_upload_bytes = args.max_upload_mb << 20;
     config.limits.ingest.max_upload_bytes = args.max_upload_mb << 20;
     config.limits.max_active_jobs_per_user = args.max_active_jobs;
+    config.limits.max_plugin_bytes = args.max_plugin_mb << 20;
+    if let Some(dir) = &args.plugins_dir {
+        config.plugins_dir = dir.clone();
+    }
     tokio_runtime()?.block_on(async move {
         let store = crate::store::Store::open(&args.data_dir).await?;
         let first_token = if store.user_count().await? == 0 {

@@ -26,6 +26,11 @@ pub enum ErrorCode {
     PluginLoadFailed,
     PluginNotFound,
     PluginCancelled,
+    // Plugin management.
+    PluginVersionExists,
+    PluginRetired,
+    PluginSmokeFailed,
+    InvalidLimits,
     // Rendering and style.
     RenderFailed,
     InvalidStyle,
@@ -53,6 +58,10 @@ impl ErrorCode {
             ErrorCode::PluginLoadFailed => "PLUGIN_LOAD_FAILED",
             ErrorCode::PluginNotFound => "PLUGIN_NOT_FOUND",
             ErrorCode::PluginCancelled => "PLUGIN_CANCELLED",
+            ErrorCode::PluginVersionExists => "PLUGIN_VERSION_EXISTS",
+            ErrorCode::PluginRetired => "PLUGIN_RETIRED",
+            ErrorCode::PluginSmokeFailed => "PLUGIN_SMOKE_FAILED",
+            ErrorCode::InvalidLimits => "INVALID_LIMITS",
             ErrorCode::RenderFailed => "RENDER_FAILED",
             ErrorCode::InvalidStyle => "INVALID_STYLE",
             ErrorCode::Internal => "INTERNAL",

@@ -19,6 +19,7 @@
 //! - [`cli`]: the `patchart` command line.
 
 pub mod api;
+pub mod catalog;
 pub mod cli;
 pub mod dataset;
 pub mod error;

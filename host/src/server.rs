@@ -11,11 +11,13 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::api::{self, ApiLimits, AppState};
+use crate::catalog::{self, PluginCatalog};
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::EventBus;
 use crate::jobs::{JobService, WorkerConfig};
 use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime, RuntimeConfig};
+use crate::render::Rasterizer;
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
@@ -25,6 +27,8 @@ pub struct ServerConfig {
     pub workers: WorkerConfig,
     pub limits: ApiLimits,
     pub runtime: RuntimeConfig,
+    /// The watched plugins directory (default: `<data dir>/plugins`).
+    pub plugins_dir: PathBuf,
     /// How long shutdown waits for running tasks before giving them back.
     pub shutdown_grace: Duration,
 }
@@ -36,6 +40,7 @@ impl ServerConfig {
             ..RuntimeConfig::default()
         };
         ServerConfig {
+            plugins_dir: data_dir.join("plugins"),
             data_dir,
             bind,
             workers: WorkerConfig::default(),
@@ -53,6 +58,7 @@ pub struct RunningServer {
     shutdown: watch::Sender<bool>,
     http: tokio::task::JoinHandle<()>,
     workers: Vec<tokio::task::JoinHandle<()>>,
+    watcher: tokio::task::JoinHandle<()>,
     node_id: String,
     grace: Duration,
 }
@@ -70,6 +76,7 @@ impl RunningServer {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.http.await;
+        let _ = self.watcher.await;
         let wait_workers = futures_util::future::join_all(self.workers);
         if tokio::time::timeout(self.grace, wait_workers)
             .await
@@ -123,6 +130,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let registry = Arc::new(registry);
     let metrics = Arc::new(Metrics::new());
     let events = EventBus::new(store.clone());
+    let catalog = PluginCatalog::new(
+        registry.clone(),
+        store.clone(),
+        Rasterizer::new(),
+        config.plugins_dir.clone(),
+    )?;
+    catalog.start().await?;
     let jobs = JobService::new(
         store.clone(),
         events,
@@ -133,9 +147,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     jobs.sweep().await?;
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let watcher = catalog::watcher::spawn(catalog.clone(), shutdown_rx.clone())?;
     let workers = jobs.spawn_workers(shutdown_rx.clone());
     let state = AppState {
         store: store.clone(),
+        catalog,
         jobs,
         metrics,
         limits: Arc::new(config.limits.clone()),
@@ -170,6 +186,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         shutdown: shutdown_tx,
         http,
         workers,
+        watcher,
         node_id: config.workers.node_id.clone(),
         grace: config.shutdown_grace,
     })

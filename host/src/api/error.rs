@@ -58,6 +58,10 @@ impl ApiError {
         )
     }
 
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+
     pub fn unavailable(message: &str) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message)
     }
@@ -68,6 +72,7 @@ impl From<Error> for ApiError {
         let status = match e.code {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::IngestLimitExceeded => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PluginVersionExists | ErrorCode::PluginRetired => StatusCode::CONFLICT,
             _ => StatusCode::BAD_REQUEST,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {

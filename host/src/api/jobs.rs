@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
@@ -17,6 +18,7 @@ use super::views::{
 use super::{ApiError, AppState, Auth};
 use crate::ingest;
 use crate::jobs::model::{JobStatus, OutputFormat, TaskStatus};
+use crate::plugins::LoadedPlugin;
 use crate::store::{CancelOutcome, NewImageTask, NewJob};
 use crate::style;
 
@@ -106,7 +108,7 @@ pub async fn create_job(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let mut fields = BTreeMap::new();
-    let (dataset_id, images, key, config) = if is_multipart {
+    let (dataset_id, images, resolved, key, config) = if is_multipart {
         let mut mp = Multipart::from_request(req, &state).await.map_err(|e| {
             ApiError::bad_request(
                 "VALIDATION_ERROR",
@@ -177,7 +179,7 @@ pub async fn create_job(
                 Value::Null
             }),
         };
-        validate_images(&state, &images, &mut fields);
+        let resolved = validate_images(&state, &images, &mut fields);
         validate_config(&config, &mut fields);
         let Some((file_name, bytes)) = file else {
             fields.insert("source_data".into(), "required: the export file".into());
@@ -211,7 +213,7 @@ pub async fn create_job(
             return Ok(replay);
         }
         let row = state.store.put_dataset(&user, &dataset, &bytes).await?;
-        (row.id, images, key, config)
+        (row.id, images, resolved, key, config)
     } else {
         let Json(body): Json<JobFromDataset> =
             Json::from_request(req, &state).await.map_err(|e| {
@@ -220,7 +222,7 @@ pub async fn create_job(
                     format!("invalid JSON body: {}", e.body_text()),
                 )
             })?;
-        validate_images(&state, &body.images, &mut fields);
+        let resolved = validate_images(&state, &body.images, &mut fields);
         validate_config(&body.visualization_config, &mut fields);
         if state
             .store
@@ -241,6 +243,7 @@ pub async fn create_job(
         (
             body.dataset_id,
             body.images,
+            resolved,
             body.idempotency_key,
             body.visualization_config,
         )
@@ -254,9 +257,12 @@ pub async fn create_job(
         visualization_config: config,
         tasks: images
             .into_iter()
-            .map(|i| NewImageTask {
+            .zip(resolved)
+            .map(|(i, plugin)| NewImageTask {
                 algorithm_key: i.algorithm_key,
                 requested_version: i.algorithm_version,
+                algorithm_version: plugin.as_ref().map(|p| p.info.version.clone()),
+                plugin_sha256: plugin.as_ref().map(|p| p.sha256.clone()),
                 params: if i.params.is_null() {
                     json!({})
                 } else {
@@ -357,11 +363,15 @@ async fn check_active_jobs(state: &AppState, user_id: &str) -> Result<(), ApiErr
     Ok(())
 }
 
+/// Checks every requested chart and resolves the plugin build each will
+/// run on (the newest enabled version unless pinned), so tasks keep that
+/// build even if another version is loaded before they start.
 fn validate_images(
     state: &AppState,
     images: &[ImageRequest],
     fields: &mut BTreeMap<String, String>,
-) {
+) -> Vec<Option<Arc<LoadedPlugin>>> {
+    let mut resolved = Vec::with_capacity(images.len());
     if images.is_empty() && !fields.contains_key("images") {
         fields.insert("images".into(), "at least one chart is required".into());
     }
@@ -376,6 +386,7 @@ fn validate_images(
         );
     }
     for (i, img) in images.iter().enumerate() {
+        resolved.push(None);
         if let Some(f) = &img.output_format
             && OutputFormat::parse(f).is_none()
         {
@@ -410,7 +421,9 @@ fn validate_images(
         if let Err(e) = plugin.validate_params(&params) {
             fields.insert(format!("images[{i}].params"), e.message);
         }
+        resolved[i] = Some(plugin);
     }
+    resolved
 }
 
 fn validate_config(config: &Value, fields: &mut BTreeMap<String, String>) {

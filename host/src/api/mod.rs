@@ -7,6 +7,7 @@
 mod error;
 mod jobs;
 mod openapi;
+mod plugins;
 mod views;
 mod ws;
 
@@ -21,6 +22,7 @@ use axum::routing::{MethodRouter, get, post};
 
 pub use error::ApiError;
 
+use crate::catalog::PluginCatalog;
 use crate::ingest::IngestLimits;
 use crate::jobs::JobService;
 use crate::jobs::model::User;
@@ -36,6 +38,8 @@ pub struct ApiLimits {
     pub max_active_jobs_per_user: i64,
     /// Image tasks in one job.
     pub max_images_per_job: usize,
+    /// Largest plugin component accepted by `POST /api/plugins/`.
+    pub max_plugin_bytes: u64,
     pub ingest: IngestLimits,
 }
 
@@ -45,6 +49,7 @@ impl Default for ApiLimits {
             max_upload_bytes: 50 << 20,
             max_active_jobs_per_user: 20,
             max_images_per_job: 50,
+            max_plugin_bytes: 50 << 20,
             ingest: IngestLimits::default(),
         }
     }
@@ -54,6 +59,7 @@ impl Default for ApiLimits {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub catalog: Arc<PluginCatalog>,
     pub jobs: Arc<JobService>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<ApiLimits>,
@@ -100,6 +106,21 @@ pub fn router(state: AppState) -> Router {
         get(jobs::get_description_task),
     );
     r = both(r, "/api/algorithms/", get(jobs::list_algorithms));
+    let plugin_body = DefaultBodyLimit::max((state.limits.max_plugin_bytes + (1 << 20)) as usize);
+    r = both(
+        r,
+        "/api/plugins/",
+        get(plugins::list_plugins)
+            .post(plugins::upload_plugin)
+            .layer(plugin_body),
+    );
+    r = both(
+        r,
+        "/api/plugins/{key}/{version}/",
+        get(plugins::get_plugin)
+            .patch(plugins::patch_plugin)
+            .delete(plugins::retire_plugin),
+    );
     r = both(r, "/ws/jobs/{id}/", get(ws::job_events));
     r = r
         .route("/api/openapi.json", get(openapi::openapi_json))
@@ -151,6 +172,27 @@ pub(crate) async fn visible_job(
         .job_for(user, id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such job"))
+}
+
+/// An authenticated admin; anyone else gets 403.
+pub struct Admin(pub User);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Auth(user) = Auth::from_request_parts(parts, state).await?;
+        if user.is_admin() {
+            Ok(Admin(user))
+        } else {
+            Err(ApiError::forbidden(
+                "plugin management is for admins; ask an operator for an admin token",
+            ))
+        }
+    }
 }
 
 /// The authenticated caller. Tokens come from `Authorization: Bearer`, or

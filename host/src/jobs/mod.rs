@@ -369,6 +369,27 @@ impl JobService {
         Ok(outcome)
     }
 
+    /// The build the task was accepted with; tasks queued before builds
+    /// were recorded at creation resolve as a new job would.
+    fn plugin_for(&self, task: &ImageTaskRow) -> Result<Arc<crate::plugins::LoadedPlugin>> {
+        match &task.plugin_sha256 {
+            Some(sha) => self.registry.by_sha(sha).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::PluginNotFound,
+                    format!(
+                        "{} version {} (sha256 {sha}) is no longer loaded on this server; \
+                         submit the chart again to run it on an available version",
+                        task.algorithm_key,
+                        task.algorithm_version.as_deref().unwrap_or("?")
+                    ),
+                )
+            }),
+            None => self
+                .registry
+                .get(&task.algorithm_key, task.requested_version.as_deref()),
+        }
+    }
+
     async fn render_task(&self, task: &ImageTaskRow) -> std::result::Result<Rendered, TaskError> {
         let job = self
             .store
@@ -385,8 +406,7 @@ impl JobService {
             })?;
         let dataset = self.dataset(&job.dataset_id).await?;
         let plugin = self
-            .registry
-            .get(&task.algorithm_key, task.requested_version.as_deref())
+            .plugin_for(task)
             .map_err(|e| TaskError::Final(e, None, None, None))?;
         let version = Some(plugin.info.version.clone());
         let sha = Some(plugin.sha256.clone());

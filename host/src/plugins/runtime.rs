@@ -44,6 +44,9 @@ pub struct RuntimeConfig {
     pub max_wasm_stack: usize,
     /// Limits applied to plugins with no override.
     pub default_limits: PluginLimits,
+    /// Budget of `info()` while loading: it only describes the plugin, so
+    /// one that does not answer quickly is rejected rather than waited for.
+    pub info_timeout: Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -55,6 +58,7 @@ impl Default for RuntimeConfig {
             epoch_tick: Duration::from_millis(5),
             max_wasm_stack: 1 << 20,
             default_limits: PluginLimits::default(),
+            info_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -76,7 +80,9 @@ pub struct LoadedPlugin {
     pub info: PluginInfo,
     /// sha256 of the component bytes, lower-case hex.
     pub sha256: String,
-    pub limits: PluginLimits,
+    /// Operators may change these while the plugin is loaded; a call reads
+    /// them once when it starts.
+    limits: std::sync::RwLock<PluginLimits>,
     /// Whether the compiled code came from the on-disk cache.
     pub from_cache: bool,
     pre: ChartPluginPre<PluginState>,
@@ -84,6 +90,15 @@ pub struct LoadedPlugin {
 }
 
 impl LoadedPlugin {
+    /// The limits the next call will run under.
+    pub fn limits(&self) -> PluginLimits {
+        *self.limits.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn set_limits(&self, limits: PluginLimits) {
+        *self.limits.write().unwrap_or_else(|p| p.into_inner()) = limits;
+    }
+
     /// Checks `params` against the plugin's published schema; the error
     /// names each failing field (`params/top_n: 500 is greater than ...`).
     pub fn validate_params(&self, params: &Value) -> Result<()> {
@@ -322,8 +337,12 @@ impl PluginRuntime {
             ))
         })?;
 
+        let info_limits = PluginLimits {
+            timeout: limits.timeout.min(self.config.info_timeout),
+            ..limits
+        };
         let info = self
-            .call(&pre, &limits, None, |bindings, store| {
+            .call(&pre, &info_limits, None, |bindings, store| {
                 bindings.call_info(store)
             })
             .map_err(|f| fail(format!("info() failed: {}", f.error)))?
@@ -356,7 +375,7 @@ impl PluginRuntime {
                 required_facets: info.required_facets,
             },
             sha256,
-            limits,
+            limits: std::sync::RwLock::new(limits),
             from_cache,
             pre,
             params_validator,
@@ -374,11 +393,12 @@ impl PluginRuntime {
         cancel: Option<&CancelToken>,
     ) -> std::result::Result<PluginOutput, PluginFailure> {
         plugin.validate_params(params)?;
+        let limits = plugin.limits();
         let params_json = params.to_string();
         let data = to_wit_dataset(dataset);
         let wit_style = style.to_wit();
         let (result, logs, timings) =
-            self.call(&plugin.pre, &plugin.limits, cancel, |bindings, store| {
+            self.call(&plugin.pre, &limits, cancel, |bindings, store| {
                 bindings.call_render(store, &data, &params_json, &wit_style)
             })?;
         let t = Instant::now();
@@ -396,7 +416,7 @@ impl PluginRuntime {
             }
             Err(wit::RenderError::Failed(m)) => return Err(fail(ErrorCode::PluginFailed, m)),
         };
-        let chart_data = validate_output(&plugin.limits, &chart)
+        let chart_data = validate_output(&limits, &chart)
             .map_err(|m| fail(ErrorCode::PluginInvalidOutput, m))?;
         Ok(PluginOutput {
             svg: chart.svg,

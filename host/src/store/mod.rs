@@ -6,6 +6,7 @@
 //! The embedded default is SQLite in WAL mode under `--data-dir`.
 
 mod artifacts;
+mod plugins;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::sqlite::{
 };
 
 pub use artifacts::FileStore;
+pub use plugins::{PluginRecord, PluginStats};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
@@ -45,6 +47,10 @@ fn db(e: sqlx::Error) -> Error {
 pub struct NewImageTask {
     pub algorithm_key: String,
     pub requested_version: Option<String>,
+    /// The build chosen when the job was accepted; the task runs on it even
+    /// if a newer version is loaded before it starts.
+    pub algorithm_version: Option<String>,
+    pub plugin_sha256: Option<String>,
     pub params: Value,
     pub output_format: OutputFormat,
 }
@@ -357,14 +363,17 @@ impl Store {
         }
         for (i, t) in job.tasks.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO image_tasks (id, job_id, position, algorithm_key, requested_version, params, \
-                 output_format, status, trace_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)",
+                "INSERT INTO image_tasks (id, job_id, position, algorithm_key, requested_version, \
+                 algorithm_version, plugin_sha256, params, output_format, status, trace_id, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)",
             )
             .bind(uuid::Uuid::new_v4().to_string())
             .bind(&id)
             .bind(i as i64)
             .bind(&t.algorithm_key)
             .bind(&t.requested_version)
+            .bind(&t.algorithm_version)
+            .bind(&t.plugin_sha256)
             .bind(t.params.to_string())
             .bind(t.output_format.as_str())
             .bind(&trace_id)
@@ -596,7 +605,7 @@ impl Store {
                 plugin_logs,
                 duration_ms,
             } => sqlx::query(
-                "UPDATE image_tasks SET status = 'FAILED', progress = 100, algorithm_version = ?, plugin_sha256 = ?, \
+                "UPDATE image_tasks SET status = 'FAILED', progress = 100, algorithm_version = COALESCE(?, algorithm_version), plugin_sha256 = COALESCE(?, plugin_sha256), \
                  error_code = ?, error_message = ?, plugin_logs = ?, duration_ms = ?, lease_owner = NULL, \
                  lease_expires_ms = NULL, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
             )

@@ -1,0 +1,611 @@
+//! Operators managing plugins on a running server: uploads validated end
+//! to end, versions swapped under load, the plugins directory watched,
+//! enable/disable/limits/retire, and all of it admin-only.
+//!
+//! The test plugin is one component (`hostile_variant`) whose version and
+//! behaviour come from a marker in its data, rewritten here: each rewrite
+//! is a different build with its own hash.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use patchart_suite::server::{TestServer, test_config};
+use patchart_suite::{plugin_wasm, workbook};
+use serde_json::{Value, json};
+
+const MARKER: &[u8] = b"PATCHART-VARIANT:";
+const KEY: &str = "variant_probe";
+
+/// The test plugin as `mode` at `version`; `salt` changes the bytes (and
+/// hash) without changing what the plugin says about itself.
+fn variant(mode: &str, version: &str, salt: u8) -> Vec<u8> {
+    let mut wasm = plugin_wasm("hostile_variant");
+    let at: Vec<usize> = wasm
+        .windows(MARKER.len())
+        .enumerate()
+        .filter(|(_, w)| *w == MARKER)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "the marker must occur exactly once");
+    let text = format!("PATCHART-VARIANT:{mode}:{version}");
+    let mut marker = [0u8; 64];
+    marker[..text.len()].copy_from_slice(text.as_bytes());
+    marker[63] = salt;
+    wasm[at[0]..at[0] + 64].copy_from_slice(&marker);
+    wasm
+}
+
+async fn upload(s: &TestServer, token: &str, bytes: Vec<u8>, name: &str) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    let r = s
+        .http
+        .post(s.url("/api/plugins/"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST /api/plugins/");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn send_json(
+    s: &TestServer,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = s.http.request(method, s.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A dataset of the admin's, for JSON job posts.
+async fn dataset(s: &TestServer) -> String {
+    let (status, job) = s
+        .post_job(
+            &s.admin_token,
+            workbook::standard_export(),
+            &json!([{"algorithm_key": "top_patent_countries", "output_format": "svg"}]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{job}");
+    job["dataset_id"].as_str().expect("dataset_id").to_string()
+}
+
+async fn post_chart(s: &TestServer, dataset: &str, image: Value) -> (u16, Value) {
+    send_json(
+        s,
+        reqwest::Method::POST,
+        &s.admin_token,
+        "/api/jobs/",
+        Some(json!({"dataset_id": dataset, "images": [image]})),
+    )
+    .await
+}
+
+async fn plugin_list(s: &TestServer) -> Value {
+    let (status, list) = s.get_json(&s.admin_token, "/api/plugins/").await;
+    assert_eq!(status, 200, "{list}");
+    list
+}
+
+fn builds_of<'a>(list: &'a Value, key: &str) -> Vec<&'a Value> {
+    list["plugins"]
+        .as_array()
+        .expect("plugins")
+        .iter()
+        .filter(|p| p["key"] == key)
+        .collect()
+}
+
+async fn algorithm(s: &TestServer, key: &str) -> Option<Value> {
+    let (_, algos) = s.get_json(&s.admin_token, "/api/algorithms/").await;
+    algos
+        .as_array()
+        .expect("algorithms")
+        .iter()
+        .find(|a| a["key"] == key)
+        .cloned()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_uploads_are_refused_with_their_reason_and_register_nothing() {
+    let s = TestServer::start_with(|c| c.limits.max_plugin_bytes = 4 << 20).await;
+    let before = plugin_list(&s).await["plugins"]
+        .as_array()
+        .expect("list")
+        .len();
+
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "not wasm",
+            b"#!/bin/sh\necho hi\n".to_vec(),
+            "not WebAssembly",
+        ),
+        (
+            "core module",
+            b"\0asm\x01\0\0\0".to_vec(),
+            "not a component",
+        ),
+        (
+            "wrong world",
+            plugin_wasm("hostile_wrong_world"),
+            "chart-plugin",
+        ),
+        ("info traps", variant("trap", "1.0.0", 0), "info() failed"),
+        ("info loops", variant("spin", "1.0.0", 0), "deadline"),
+        (
+            "invalid schema",
+            variant("schema", "1.0.0", 0),
+            "not a valid JSON Schema",
+        ),
+        (
+            "smoke render panics",
+            plugin_wasm("hostile_panic"),
+            "smoke render",
+        ),
+    ];
+    for (what, bytes, expect) in cases {
+        let (status, body) = upload(&s, &s.admin_token, bytes, "plugin.wasm").await;
+        assert_eq!(status, 400, "{what}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(expect), "{what}: {body}");
+        assert!(body["error"]["code"].is_string(), "{what}: {body}");
+    }
+
+    // Bigger than the limit: refused before it is read to the end.
+    let huge = vec![0u8; 200 << 20];
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(huge).file_name("huge.wasm"),
+    );
+    match s
+        .http
+        .post(s.url("/api/plugins/"))
+        .bearer_auth(&s.admin_token)
+        .multipart(form)
+        .send()
+        .await
+    {
+        Ok(r) => {
+            assert_eq!(r.status(), 413);
+            let body: Value = r.json().await.expect("json");
+            assert_eq!(body["error"]["code"], "PLUGIN_TOO_LARGE", "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("4 MiB")),
+                "{body}"
+            );
+        }
+        // The server may close the connection before reading the rest.
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+    }
+
+    let after = plugin_list(&s).await;
+    assert_eq!(after["plugins"].as_array().expect("list").len(), before);
+    assert!(builds_of(&after, KEY).is_empty(), "{after}");
+    assert!(algorithm(&s, KEY).await.is_none());
+    assert!(algorithm(&s, "hostile_panic").await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugin_management_is_for_admins_only() {
+    let s = TestServer::start().await;
+    let user = s.user_token("ursula").await;
+    let (status, body) = s.get_json(&user, "/api/plugins/").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "FORBIDDEN");
+    let (status, _) = upload(&s, &user, variant("ok", "1.0.0", 0), "v.wasm").await;
+    assert_eq!(status, 403);
+    for method in [reqwest::Method::PATCH, reqwest::Method::DELETE] {
+        let (status, _) = send_json(
+            &s,
+            method,
+            &user,
+            "/api/plugins/top_patent_countries/0.1.0/",
+            Some(json!({"enabled": false})),
+        )
+        .await;
+        assert_eq!(status, 403);
+    }
+    let (status, _) = s.get_json("not-a-token", "/api/plugins/").await;
+    assert_eq!(status, 401);
+    // Nothing changed for anyone.
+    assert!(algorithm(&s, "top_patent_countries").await.is_some());
+    assert!(algorithm(&s, KEY).await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_plugin_is_used_pinned_disabled_limited_and_retired() {
+    let s = TestServer::start().await;
+    let ds = dataset(&s).await;
+    let v1 = variant("ok", "1.0.0", 0);
+    let v2 = variant("ok", "2.0.0", 0);
+
+    let (status, body) = upload(&s, &s.admin_token, v1.clone(), "variant-1.wasm").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["plugin"]["key"], KEY);
+    assert_eq!(body["plugin"]["version"], "1.0.0");
+    assert_eq!(body["plugin"]["sha256"], sha256(&v1));
+    assert_eq!(body["plugin"]["source"], "upload");
+    assert_eq!(body["plugin"]["status"], "enabled");
+    // The same bytes again: nothing new.
+    let (status, body) = upload(&s, &s.admin_token, v1.clone(), "again.wasm").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["created"], false);
+    // Other bytes under a version that exists: refused, the first kept.
+    let (status, body) = upload(&s, &s.admin_token, variant("ok", "1.0.0", 7), "x.wasm").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "PLUGIN_VERSION_EXISTS");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("bump the version")
+    );
+
+    let (status, body) = upload(&s, &s.admin_token, v2.clone(), "variant-2.wasm").await;
+    assert_eq!(status, 201, "{body}");
+    let algo = algorithm(&s, KEY).await.expect("listed");
+    assert_eq!(algo["latest_version"], "2.0.0");
+    assert_eq!(algo["versions"].as_array().map(Vec::len), Some(2));
+
+    // Unpinned runs the newest; pinned runs what it names; the task says
+    // which build ran, and the chart it drew agrees.
+    for (image, sha, title) in [
+        (json!({"algorithm_key": KEY}), sha256(&v2), "variant 2.0.0"),
+        (
+            json!({"algorithm_key": KEY, "algorithm_version": "1.0.0"}),
+            sha256(&v1),
+            "variant 1.0.0",
+        ),
+    ] {
+        let (status, job) = post_chart(&s, &ds, image).await;
+        assert_eq!(status, 201, "{job}");
+        let done = s
+            .wait_job(&s.admin_token, job["job_id"].as_str().expect("id"))
+            .await;
+        assert_eq!(done["status"], "SUCCESS", "{done}");
+        let task = &done["image_tasks"][0];
+        assert_eq!(task["plugin_sha256"], sha);
+        assert_eq!(task["chart_data"]["title"], title, "{task}");
+    }
+    let (status, body) = post_chart(
+        &s,
+        &ds,
+        json!({"algorithm_key": KEY, "algorithm_version": "9.9.9"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["fields"]["images[0].algorithm_version"].is_string(),
+        "{body}"
+    );
+
+    // Disabled: refused for new jobs, saying why; the other version serves.
+    let path = format!("/api/plugins/{KEY}/2.0.0/");
+    let (status, body) = send_json(
+        &s,
+        reqwest::Method::PATCH,
+        &s.admin_token,
+        &path,
+        Some(json!({"enabled": false})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "disabled");
+    let (status, body) = post_chart(
+        &s,
+        &ds,
+        json!({"algorithm_key": KEY, "algorithm_version": "2.0.0"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let why = body["error"]["fields"]["images[0].algorithm_version"]
+        .as_str()
+        .unwrap_or("");
+    assert!(why.contains("disabled"), "{body}");
+    assert_eq!(
+        algorithm(&s, KEY).await.expect("listed")["latest_version"],
+        "1.0.0"
+    );
+    let (status, body) = send_json(
+        &s,
+        reqwest::Method::PATCH,
+        &s.admin_token,
+        &path,
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Limits apply to the next run: a slow render under a short timeout.
+    let (status, body) = send_json(
+        &s,
+        reqwest::Method::PATCH,
+        &s.admin_token,
+        &path,
+        Some(json!({"limits": {"timeout_ms": 50}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["limits"]["timeout_ms"], 50);
+    let (_, job) = post_chart(
+        &s,
+        &ds,
+        json!({"algorithm_key": KEY, "params": {"work": 100000}}),
+    )
+    .await;
+    let done = s
+        .wait_job(&s.admin_token, job["job_id"].as_str().expect("id"))
+        .await;
+    assert_eq!(
+        done["image_tasks"][0]["error_code"], "PLUGIN_TIMEOUT",
+        "{done}"
+    );
+    for bad in [
+        json!({"limits": {"timeout_ms": 0}}),
+        json!({"limits": {"memory_bytes": 1u64 << 40}}),
+        json!({"colour": "red"}),
+    ] {
+        let (status, body) = send_json(
+            &s,
+            reqwest::Method::PATCH,
+            &s.admin_token,
+            &path,
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+
+    // Retired: gone for new jobs, kept in the list; statistics counted.
+    let (status, body) = send_json(&s, reqwest::Method::DELETE, &s.admin_token, &path, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "retired");
+    let (status, _) = post_chart(
+        &s,
+        &ds,
+        json!({"algorithm_key": KEY, "algorithm_version": "2.0.0"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, body) = send_json(
+        &s,
+        reqwest::Method::PATCH,
+        &s.admin_token,
+        &path,
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let list = plugin_list(&s).await;
+    let v2_entry = builds_of(&list, KEY)
+        .into_iter()
+        .find(|p| p["version"] == "2.0.0")
+        .expect("v2 listed")
+        .clone();
+    assert_eq!(v2_entry["status"], "retired");
+    assert_eq!(v2_entry["runs"], 2, "{v2_entry}");
+    assert_eq!(v2_entry["failures"], 1, "{v2_entry}");
+    assert!(v2_entry["p50_duration_ms"].is_number(), "{v2_entry}");
+    let (status, _) = s.get_json(&s.admin_token, "/api/plugins/nope/1.0.0/").await;
+    assert_eq!(status, 404);
+
+    // What operators decided survives a restart.
+    let mut s = s;
+    let server = s.server.take().expect("running");
+    let dir = s.dir.path().to_path_buf();
+    server.shutdown().await;
+    let restarted = patchart::server::start(test_config(&dir))
+        .await
+        .expect("restart");
+    s.base = format!("http://{}", restarted.addr());
+    s.server = Some(restarted);
+    let list = plugin_list(&s).await;
+    let status_of = |v: &str| {
+        builds_of(&list, KEY)
+            .into_iter()
+            .find(|p| p["version"] == v)
+            .map(|p| (p["status"].clone(), p["limits"]["timeout_ms"].clone()))
+    };
+    assert_eq!(status_of("1.0.0"), Some((json!("enabled"), json!(5000))));
+    // Retired uploads are not loaded again.
+    assert_eq!(status_of("2.0.0"), None);
+    assert_eq!(
+        algorithm(&s, KEY).await.expect("listed")["latest_version"],
+        "1.0.0"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_version_uploaded_under_load_takes_over_without_failing_a_task() {
+    let s = TestServer::start_with(|c| c.limits.max_active_jobs_per_user = 1000).await;
+    let ds = dataset(&s).await;
+    let v1 = variant("ok", "1.0.0", 0);
+    let v2 = variant("ok", "2.0.0", 0);
+    let (status, body) = upload(&s, &s.admin_token, v1.clone(), "v1.wasm").await;
+    assert_eq!(status, 201, "{body}");
+
+    // Clients post jobs back to back (each render takes a few ms of work,
+    // so tasks are running while the new version arrives).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for c in 0..3u64 {
+        let http = s.http.clone();
+        let url = s.url("/api/jobs/");
+        let token = s.admin_token.clone();
+        let ds = ds.clone();
+        let stop = stop.clone();
+        clients.push(tokio::spawn(async move {
+            let mut posted = Vec::new();
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let sent = Instant::now();
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"dataset_id": ds, "images": [{"algorithm_key": KEY, "params": {"work": 20, "n": c * 100_000 + n}}]}))
+                    .send()
+                    .await
+                    .expect("post");
+                assert_eq!(r.status(), 201);
+                let body: Value = r.json().await.expect("json");
+                posted.push((sent, Instant::now(), body["job_id"].as_str().expect("id").to_string()));
+                n += 1;
+            }
+            posted
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let upload_started = Instant::now();
+    let (status, body) = upload(&s, &s.admin_token, v2.clone(), "v2.wasm").await;
+    let upload_done = Instant::now();
+    assert_eq!(status, 201, "{body}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+
+    let mut before = 0;
+    let mut after = 0;
+    for c in clients {
+        for (sent, answered, job_id) in c.await.expect("client") {
+            let job = s.wait_job(&s.admin_token, &job_id).await;
+            assert_eq!(job["status"], "SUCCESS", "{job}");
+            let task = &job["image_tasks"][0];
+            let ran = task["plugin_sha256"].as_str().expect("sha");
+            let title = task["chart_data"]["title"].as_str().expect("title");
+            // The recorded build is the one that drew the chart.
+            if ran == sha256(&v1) {
+                assert_eq!(title, "variant 1.0.0");
+            } else {
+                assert_eq!(ran, sha256(&v2));
+                assert_eq!(title, "variant 2.0.0");
+            }
+            if answered < upload_started {
+                assert_eq!(
+                    ran,
+                    sha256(&v1),
+                    "a job accepted before the upload moved to the new build"
+                );
+                before += 1;
+            } else if sent > upload_done {
+                assert_eq!(
+                    ran,
+                    sha256(&v2),
+                    "a job accepted after the upload ran the old build"
+                );
+                after += 1;
+            }
+        }
+    }
+    assert!(
+        before > 0 && after > 0,
+        "load on both sides of the swap: {before} before, {after} after"
+    );
+}
+
+/// Waits up to 2 s for `check` to hold on the algorithm list.
+async fn within_2s(s: &TestServer, what: &str, check: impl Fn(Option<&Value>) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let algo = algorithm(s, KEY).await;
+        if check(algo.as_ref()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} not picked up within 2 s: {algo:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).expect("write plugin file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugins_directory_is_watched() {
+    let s = TestServer::start().await;
+    let dir = s.dir.path().join("plugins");
+    let v1 = variant("ok", "1.0.0", 1);
+    let v2 = variant("ok", "2.0.0", 1);
+    // Compiled once beforehand: this measures the watching, not compiling.
+    for w in [&v1, &v2] {
+        patchart_suite::runtime().load(w, None).expect("loads");
+    }
+
+    write(&dir, "variant.wasm", &v1);
+    within_2s(&s, "a dropped-in plugin", |a| {
+        a.is_some_and(|a| a["latest_version"] == "1.0.0")
+    })
+    .await;
+
+    write(&dir, "variant.wasm", &v2);
+    within_2s(&s, "a replaced plugin", |a| {
+        a.is_some_and(|a| {
+            a["latest_version"] == "2.0.0" && a["versions"].as_array().map(Vec::len) == Some(1)
+        })
+    })
+    .await;
+
+    // A broken file is reported, and takes nothing down.
+    write(&dir, "broken.wasm", b"not a component");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let list = plugin_list(&s).await;
+        let errors = list["directory_errors"].as_array().expect("errors").clone();
+        if let Some(e) = errors.iter().find(|e| {
+            e["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("broken.wasm"))
+        }) {
+            assert!(
+                e["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("not WebAssembly"),
+                "{e}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "broken file not reported: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        algorithm(&s, KEY).await.expect("still there")["latest_version"],
+        "2.0.0"
+    );
+
+    std::fs::remove_file(dir.join("variant.wasm")).expect("remove");
+    within_2s(&s, "a removed plugin", |a| a.is_none()).await;
+    let list = plugin_list(&s).await;
+    let builds = builds_of(&list, KEY);
+    assert_eq!(builds.len(), 2, "{list}");
+    assert!(
+        builds
+            .iter()
+            .all(|b| b["status"] == "retired" && b["source"] == "directory"),
+        "{list}"
+    );
+}
