@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::api::{self, ApiLimits, AppState};
+use crate::describe::{DescribeConfig, Describer};
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::EventBus;
 use crate::jobs::{JobService, WorkerConfig};
@@ -27,6 +28,8 @@ pub struct ServerConfig {
     pub runtime: RuntimeConfig,
     /// How long shutdown waits for running tasks before giving them back.
     pub shutdown_grace: Duration,
+    /// Chart descriptions: providers, chain, workers.
+    pub describe: DescribeConfig,
 }
 
 impl ServerConfig {
@@ -42,6 +45,7 @@ impl ServerConfig {
             limits: ApiLimits::default(),
             runtime,
             shutdown_grace: Duration::from_secs(10),
+            describe: DescribeConfig::default(),
         }
     }
 }
@@ -81,6 +85,11 @@ impl RunningServer {
             Ok(0) => {}
             Ok(n) => tracing::info!(tasks = n, "re-queued unfinished tasks"),
             Err(e) => tracing::error!(error = %e, "could not re-queue unfinished tasks"),
+        }
+        match self.store.release_description_leases(&self.node_id).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tasks = n, "re-queued unfinished descriptions"),
+            Err(e) => tracing::error!(error = %e, "could not re-queue unfinished descriptions"),
         }
     }
 
@@ -123,6 +132,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let registry = Arc::new(registry);
     let metrics = Arc::new(Metrics::new());
     let events = EventBus::new(store.clone());
+    let describer = Describer::new(
+        store.clone(),
+        events.clone(),
+        config.describe.clone(),
+        config.workers.node_id.clone(),
+    )?;
     let jobs = JobService::new(
         store.clone(),
         events,
@@ -133,10 +148,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     jobs.sweep().await?;
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let workers = jobs.spawn_workers(shutdown_rx.clone());
+    let mut workers = jobs.spawn_workers(shutdown_rx.clone());
+    workers.extend(describer.spawn_workers(shutdown_rx.clone()));
     let state = AppState {
         store: store.clone(),
         jobs,
+        describer,
         metrics,
         limits: Arc::new(config.limits.clone()),
     };

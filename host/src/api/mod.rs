@@ -4,6 +4,7 @@
 //! artifacts and events (others' are 404), admins see all. Errors are JSON
 //! `{"error": {"code", "message", "fields"?}}` with a stable code.
 
+mod ai;
 mod error;
 mod jobs;
 mod openapi;
@@ -21,6 +22,7 @@ use axum::routing::{MethodRouter, get, post};
 
 pub use error::ApiError;
 
+use crate::describe::Describer;
 use crate::ingest::IngestLimits;
 use crate::jobs::JobService;
 use crate::jobs::model::User;
@@ -55,6 +57,7 @@ impl Default for ApiLimits {
 pub struct AppState {
     pub store: Store,
     pub jobs: Arc<JobService>,
+    pub describer: Arc<Describer>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<ApiLimits>,
 }
@@ -100,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         get(jobs::get_description_task),
     );
     r = both(r, "/api/algorithms/", get(jobs::list_algorithms));
+    r = both(r, "/api/ai/describe/", post(ai::describe));
+    r = both(r, "/api/ai/models/", get(ai::models));
     r = both(r, "/ws/jobs/{id}/", get(ws::job_events));
     r = r
         .route("/api/openapi.json", get(openapi::openapi_json))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{jobs, views, ws};
+use super::{ai, jobs, views, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,6 +13,7 @@ use super::{jobs, views, ws};
         jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::cancel_job, jobs::download_job,
         jobs::list_image_tasks, jobs::get_image_task, jobs::image_task_png, jobs::image_task_svg,
         jobs::list_description_tasks, jobs::get_description_task, jobs::list_algorithms,
+        ai::describe, ai::models,
         ws::job_events, super::healthz, super::metrics,
     ),
     components(schemas(
@@ -20,6 +21,7 @@ use super::{jobs, views, ws};
         views::ImageTaskView, views::DatasetSummary, views::FacetSummary, views::DescriptionTaskView,
         views::AlgorithmView, views::AlgorithmVersion, views::JobCancelled, jobs::ImageRequest, jobs::JobFromDataset,
         crate::jobs::model::EventRow,
+        ai::DescribeRequest, ai::DescribeAccepted, crate::describe::Catalog, crate::describe::ProviderInfo,
     )),
     modifiers(&BearerAuth),
 )]

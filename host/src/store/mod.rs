@@ -6,6 +6,7 @@
 //! The embedded default is SQLite in WAL mode under `--data-dir`.
 
 mod artifacts;
+mod descriptions;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::sqlite::{
 };
 
 pub use artifacts::FileStore;
+pub use descriptions::{DescriptionOutcome, NewDescription};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
