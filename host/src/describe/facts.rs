@@ -33,7 +33,10 @@ pub const MODEL: &str = "facts-1";
 /// Writes the paragraph for `chart_data` in `locale`.
 pub fn describe(chart_data: &Value, locale: Locale) -> Result<String> {
     let chart = Chart::read(chart_data)?;
-    let w = Writer { l: locale };
+    // Titles, axis labels and series names are in the chart's language;
+    // described in another one, they are quoted, not woven into sentences.
+    let foreign = chart.locale.is_some_and(|l| l != locale);
+    let w = Writer { l: locale, foreign };
     let mut out: Vec<String> = Vec::new();
     let observed: Vec<&Series> = chart.series.iter().filter(|s| s.is_observed()).collect();
     let Some(first) = observed.first().copied() else {
@@ -68,6 +71,7 @@ fn no_data(why: &str) -> Error {
 /// parts empty.
 struct Chart<'a> {
     kind: &'a str,
+    locale: Option<Locale>,
     title: &'a str,
     x_axis: Option<&'a Map<String, Value>>,
     y_axis: Option<&'a Map<String, Value>>,
@@ -102,6 +106,7 @@ impl<'a> Chart<'a> {
             .collect();
         Ok(Chart {
             kind: str_of("type"),
+            locale: Locale::parse(str_of("locale")),
             title: str_of("title"),
             x_axis: o.get("x_axis").and_then(Value::as_object),
             y_axis: o.get("y_axis").and_then(Value::as_object),
@@ -247,6 +252,8 @@ fn ranked(series: &Series) -> Vec<Point<'_>> {
 
 struct Writer {
     l: Locale,
+    /// The chart was drawn in another language than this text's.
+    foreign: bool,
 }
 
 impl Writer {
@@ -287,6 +294,15 @@ impl Writer {
         }
     }
 
+    /// A name from the chart, in this language's quotation marks.
+    fn quote(&self, s: &str) -> String {
+        if self.en() {
+            format!("\u{201c}{s}\u{201d}")
+        } else {
+            format!("«{s}»")
+        }
+    }
+
     fn kind_name(&self, kind: &str) -> &'static str {
         match (kind, self.en()) {
             ("horizontal_bar", true) => "horizontal bar chart",
@@ -313,16 +329,23 @@ impl Writer {
     }
 
     /// "The horizontal bar chart “Top countries” shows number of
-    /// publications by jurisdiction".
-    fn opening(&self, chart: &Chart<'_>, what: Option<String>) -> String {
+    /// publications by jurisdiction". For a chart drawn in another
+    /// language, `foreign` (a whole predicate, "covers 35 categories")
+    /// replaces the part made of the chart's own words.
+    fn opening(&self, chart: &Chart<'_>, what: Option<String>, foreign: String) -> String {
         let kind = self.kind_name(chart.kind);
         let title = if chart.title.trim().is_empty() {
             String::new()
-        } else if self.en() {
-            format!(" \u{201c}{}\u{201d}", chart.title.trim())
         } else {
-            format!(" «{}»", chart.title.trim())
+            format!(" {}", self.quote(chart.title.trim()))
         };
+        if self.foreign {
+            return if self.en() {
+                format!("The {kind}{title} {foreign}.")
+            } else {
+                format!("El {kind}{title} {foreign}.")
+            };
+        }
         let (cat, measure) = chart.axis_labels();
         let body = match (what, measure, cat) {
             (Some(w), _, _) => w,
@@ -366,8 +389,18 @@ impl Writer {
             .is_none()
             .then(|| lower(&series.name))
             .filter(|s| !s.is_empty());
-        out.push(self.opening(chart, what));
         let ranked = ranked(series);
+        let others_entries = chart.total("others_entries");
+        let entries = chart
+            .total("entries")
+            .or_else(|| others_entries.map(|n| n + ranked.len() as f64))
+            .unwrap_or(ranked.len() as f64);
+        let covers = if self.en() {
+            format!("covers {} categories", self.num(entries))
+        } else {
+            format!("abarca {} categorías", self.num(entries))
+        };
+        out.push(self.opening(chart, what, covers));
         if ranked.is_empty() {
             out.push(if self.en() {
                 "It has no values to report.".into()
@@ -381,11 +414,6 @@ impl Writer {
 
         // Total, how many categories, what lies outside the named ones.
         let others = series.points().find(Point::is_aggregate);
-        let others_entries = chart.total("others_entries");
-        let entries = chart
-            .total("entries")
-            .or_else(|| others_entries.map(|n| n + ranked.len() as f64))
-            .unwrap_or(ranked.len() as f64);
         let mut s = if self.en() {
             format!(
                 "The total is {} across {} categories",
@@ -402,10 +430,11 @@ impl Writer {
         match (others, others_entries, chart.total("others_count")) {
             (Some(o), n, _) => {
                 let share = self.pct(Self::share_of(&o, total));
-                let label = if self.en() {
-                    o.label.to_string()
-                } else {
-                    format!("«{}»", o.label)
+                let label = match (self.en(), self.foreign) {
+                    (true, false) => o.label.to_string(),
+                    (true, true) => "Others".to_string(),
+                    (false, false) => format!("«{}»", o.label),
+                    (false, true) => "«Otros»".to_string(),
                 };
                 s.push_str(&match (self.en(), n) {
                     (true, Some(n)) => format!(
@@ -629,13 +658,19 @@ impl Writer {
 
     fn comparison(&self, chart: &Chart<'_>, observed: &[&Series], out: &mut Vec<String>) {
         let names: Vec<String> = observed.iter().map(|s| s.name.clone()).collect();
+        let quoted: Vec<String> = names.iter().map(|n| self.quote(n)).collect();
         let (cat, _) = chart.axis_labels();
         let what = match (cat, self.en()) {
             (Some(c), true) => format!("{} by {}", self.list(&names), lower(c)),
             (Some(c), false) => format!("{} por {}", self.list(&names), lower(c)),
             (None, _) => self.list(&names),
         };
-        out.push(self.opening(chart, Some(what)));
+        let compares = if self.en() {
+            format!("compares the series {}", self.list(&quoted))
+        } else {
+            format!("compara las series {}", self.list(&quoted))
+        };
+        out.push(self.opening(chart, Some(what), compares));
         for s in observed {
             let ranked = ranked(s);
             if ranked.is_empty() {
@@ -644,7 +679,12 @@ impl Writer {
             // Without stated shares, shares are of what the series shows,
             // and the sentence says of how much.
             let total = s.sum();
-            let mut sentence = self.leaders(&ranked, total, Some(&s.name));
+            let name = if self.foreign {
+                self.quote(&s.name)
+            } else {
+                s.name.clone()
+            };
+            let mut sentence = self.leaders(&ranked, total, Some(&name));
             if s.shares.iter().all(Option::is_none) {
                 sentence.pop();
                 sentence.push_str(&if self.en() {
@@ -665,7 +705,12 @@ impl Writer {
             .filter_map(|p| Some((year(p.label)?, p)))
             .collect();
         let (Some((first, _)), Some((last, _))) = (points.first(), points.last()) else {
-            out.push(self.opening(chart, None));
+            out.push(self.opening(chart, None, String::new()).replace(" .", "."));
+            out.push(if self.en() {
+                "It has no values to report.".into()
+            } else {
+                "No tiene valores que comentar.".into()
+            });
             return;
         };
         let (_, measure) = chart.axis_labels();
@@ -678,7 +723,12 @@ impl Writer {
             (false, false) => format!("{measure} por año de {first} a {last}"),
             (false, true) => format!("{measure} de {first} a {last}"),
         };
-        out.push(self.opening(chart, Some(what)));
+        let yearly_series = if self.en() {
+            format!("shows a yearly series from {first} to {last}")
+        } else {
+            format!("muestra una serie anual de {first} a {last}")
+        };
+        out.push(self.opening(chart, Some(what), yearly_series));
 
         let total: f64 = points.iter().map(|(_, p)| p.value).sum();
         let complete: Vec<&(i64, Point<'_>)> =
@@ -1037,12 +1087,35 @@ mod tests {
             "gráfico de barras horizontales",
             "CN encabeza la lista con 192 (52,8\u{a0}%)",
             "El total es 364 en 35 categorías",
-            "«Others» (20 categorías más) suma 28 (7,7\u{a0}%)",
+            // The chart is in English: its words are not woven into Spanish.
+            "El gráfico de barras horizontales «Top 15 patent countries» abarca 35 categorías.",
+            "«Otros» (20 categorías más) suma 28 (7,7\u{a0}%)",
             "una concentración alta",
             "CN concentra por sí solo más de la mitad",
         ] {
             assert!(es.contains(needle), "{needle:?} missing in: {es}");
         }
+    }
+
+    #[test]
+    fn a_chart_in_the_same_language_is_described_with_its_own_words() {
+        let mut cd = countries();
+        cd["locale"] = json!("es");
+        cd["y_axis"]["label"] = json!("Jurisdicción");
+        cd["x_axis"]["label"] = json!("Documentos de patente publicados");
+        cd["series"][0]["labels"][15] = json!("Otros");
+        let es = describe(&cd, Locale::Es).expect("es");
+        assert!(
+            es.starts_with("El gráfico de barras horizontales «Top 15 patent countries» muestra documentos de patente publicados por jurisdicción."),
+            "{es}"
+        );
+        assert!(es.contains("«Otros» (20 categorías más)"), "{es}");
+        let en = describe(&cd, Locale::En).expect("en");
+        assert!(
+            en.starts_with("The horizontal bar chart \u{201c}Top 15 patent countries\u{201d} covers 35 categories."),
+            "{en}"
+        );
+        assert!(en.contains("; Others (20 further categories)"), "{en}");
     }
 
     #[test]
