@@ -28,6 +28,8 @@ enum Reply {
     Json(&'static str),
     /// An HTTP error with an OpenAI-style error body.
     Status(u16),
+    /// 429 with `Retry-After` in seconds.
+    RateLimited(u32),
     /// Headers never come.
     Hang,
     /// This content type and body, as they are.
@@ -64,6 +66,12 @@ async fn completions(State(m): State<Arc<ModelServer>>, body: Bytes) -> Response
         Reply::Status(code) => (
             StatusCode::from_u16(code).expect("status"),
             axum::Json(json!({"error": {"message": format!("synthetic {code}"), "type": "server_error"}})),
+        )
+            .into_response(),
+        Reply::RateLimited(secs) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, secs.to_string())],
+            axum::Json(json!({"error": {"message": "slow down", "type": "rate_limit"}})),
         )
             .into_response(),
         Reply::Hang => {
@@ -581,4 +589,36 @@ async fn malformed_answers_are_named_and_facts_writes_the_text() {
         assert!(msg.contains(needle), "{msg}");
         assert!(msg.contains("chat-completions protocol"), "{msg}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rate_limits_are_waited_out_when_short_and_fallen_back_from_when_long() {
+    let (model, base) = model_server(vec![
+        Reply::RateLimited(0),
+        Reply::Json("After a short wait."),
+        Reply::RateLimited(3600),
+    ])
+    .await;
+    let s = server_with_model(&base, false).await;
+    let (_, task) = chart(&s, &s.admin_token).await;
+
+    let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
+    assert_eq!(d["provider_used"], "openai", "{d}");
+    assert_eq!(d["result_text"], "After a short wait.");
+    assert_eq!(model.requests().len(), 2);
+
+    // An hour's Retry-After is not waited for: facts writes the text now.
+    let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
+    assert_eq!(d["provider_used"], "facts", "{d}");
+    assert_eq!(d["error_code"], "AI_UPSTREAM_ERROR");
+    let msg = text(&d["error_message"]);
+    assert!(
+        msg.contains("429") && msg.contains("slow down") && msg.contains("rate limiting"),
+        "{msg}"
+    );
+    assert_eq!(
+        model.requests().len(),
+        3,
+        "no retry after a long Retry-After"
+    );
 }
