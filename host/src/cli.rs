@@ -65,6 +65,17 @@ pub enum Command {
     /// Time repeated renders of one chart: instantiate, plugin render and
     /// rasterize, reported as medians (warm, after one untimed render).
     Bench(BenchArgs),
+    /// Write the built-in `facts` description of a chart_data.json (as
+    /// `render` writes it): offline, the paragraph the server's default
+    /// provider writes.
+    Describe {
+        /// A chart_data.json file.
+        #[arg(long)]
+        chart_data: PathBuf,
+        /// en or es.
+        #[arg(long, default_value = "en")]
+        locale: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +107,80 @@ pub struct ServeArgs {
     /// `<data dir>/plugins`.
     #[arg(long, env = "PATCHART_PLUGINS_DIR")]
     pub plugins_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub ai: AiArgs,
+}
+
+/// Chart descriptions. With none of these set, descriptions are written
+/// by the built-in, offline `facts` describer.
+#[derive(Debug, Args)]
+pub struct AiArgs {
+    /// An OpenAI-compatible endpoint, up to the version segment
+    /// (https://api.openai.com/v1, http://127.0.0.1:11434/v1 ...).
+    /// Default https://api.openai.com/v1 when a key or model is given.
+    #[arg(long, env = "PATCHART_OPENAI_BASE_URL")]
+    pub openai_base_url: Option<String>,
+    /// Its API key, sent as a bearer token.
+    #[arg(long, env = "PATCHART_OPENAI_API_KEY", hide_env_values = true)]
+    pub openai_api_key: Option<String>,
+    /// Models clients may ask for, comma-separated; the first is the default.
+    #[arg(long, env = "PATCHART_OPENAI_MODEL", value_delimiter = ',')]
+    pub openai_model: Vec<String>,
+    /// Milliseconds to connect and get headers, and between two streamed
+    /// chunks; past it the next provider of the chain writes the text.
+    #[arg(long, env = "PATCHART_OPENAI_TIMEOUT_MS", default_value_t = 30_000)]
+    pub openai_timeout_ms: u64,
+    /// Retries on HTTP 429 and 5xx, with exponential backoff.
+    #[arg(long, env = "PATCHART_OPENAI_MAX_RETRIES", default_value_t = 2)]
+    pub openai_max_retries: u32,
+    /// Stream answers (server-sent events) so text reaches clients as it
+    /// is written.
+    #[arg(long, env = "PATCHART_OPENAI_STREAM", default_value_t = true, action = clap::ArgAction::Set)]
+    pub openai_stream: bool,
+    /// Fallback chain, comma-separated `provider[:model]`, e.g.
+    /// `openai:gpt-4o,openai:gpt-4o-mini,facts`; it always ends at facts.
+    #[arg(long, env = "PATCHART_AI_CHAIN", value_delimiter = ',')]
+    pub ai_chain: Vec<String>,
+    /// Concurrent description workers.
+    #[arg(long, env = "PATCHART_DESCRIBE_WORKERS", default_value_t = 2)]
+    pub describe_workers: usize,
+}
+
+impl AiArgs {
+    /// The description settings these flags make.
+    pub fn describe_config(&self) -> crate::describe::DescribeConfig {
+        let models: Vec<String> = self
+            .openai_model
+            .iter()
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect();
+        let wanted =
+            self.openai_base_url.is_some() || self.openai_api_key.is_some() || !models.is_empty();
+        let openai = wanted.then(|| {
+            let base = self
+                .openai_base_url
+                .as_deref()
+                .unwrap_or("https://api.openai.com/v1");
+            let mut c = crate::describe::openai::OpenAiConfig::new(base, models);
+            c.api_key = self.openai_api_key.clone().filter(|k| !k.is_empty());
+            c.timeout = std::time::Duration::from_millis(self.openai_timeout_ms.max(1));
+            c.max_retries = self.openai_max_retries;
+            c.stream = self.openai_stream;
+            c
+        });
+        crate::describe::DescribeConfig {
+            openai,
+            chain: self
+                .ai_chain
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            workers: self.describe_workers,
+            ..crate::describe::DescribeConfig::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +306,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Plugin(PluginCommand::Validate { file }) => plugin_validate(&cli.global, &file),
         Command::Bench(args) => bench(&cli.global, args),
         Command::Serve(args) => serve(&cli.global, args),
+        Command::Describe { chart_data, locale } => describe(&chart_data, &locale),
         Command::Token(TokenCommand::Create {
             data_dir,
             user,
@@ -392,6 +478,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
     if let Some(dir) = &args.plugins_dir {
         config.plugins_dir = dir.clone();
     }
+    config.describe = args.ai.describe_config();
     tokio_runtime()?.block_on(async move {
         let store = crate::store::Store::open(&args.data_dir).await?;
         let first_token = if store.user_count().await? == 0 {
@@ -415,6 +502,23 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
         server.wait_for_signal().await;
         Ok(())
     })
+}
+
+fn describe(chart_data: &Path, locale: &str) -> Result<()> {
+    let locale = patchart_sdk::format::Locale::parse(locale).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidStyle,
+            format!("unknown locale {locale:?}; valid: en, es"),
+        )
+    })?;
+    let cd: Value = serde_json::from_slice(&read_file(chart_data)?).map_err(|e| {
+        Error::new(
+            ErrorCode::AiNoChartData,
+            format!("{} is not JSON: {e}", chart_data.display()),
+        )
+    })?;
+    println!("{}", crate::describe::facts::describe(&cd, locale)?);
+    Ok(())
 }
 
 fn token_create(data_dir: &Path, user: &str, admin: bool) -> Result<()> {

@@ -34,6 +34,12 @@ pub enum ErrorCode {
     // Rendering and style.
     RenderFailed,
     InvalidStyle,
+    // Chart descriptions (providers of the describe module).
+    AiNoChartData,
+    AiTimeout,
+    AiUnavailable,
+    AiUpstreamError,
+    AiBadResponse,
     // Anything else the host itself ran into (I/O, database).
     Internal,
 }
@@ -64,6 +70,11 @@ impl ErrorCode {
             ErrorCode::InvalidLimits => "INVALID_LIMITS",
             ErrorCode::RenderFailed => "RENDER_FAILED",
             ErrorCode::InvalidStyle => "INVALID_STYLE",
+            ErrorCode::AiNoChartData => "AI_NO_CHART_DATA",
+            ErrorCode::AiTimeout => "AI_TIMEOUT",
+            ErrorCode::AiUnavailable => "AI_UNAVAILABLE",
+            ErrorCode::AiUpstreamError => "AI_UPSTREAM_ERROR",
+            ErrorCode::AiBadResponse => "AI_BAD_RESPONSE",
             ErrorCode::Internal => "INTERNAL",
         }
     }

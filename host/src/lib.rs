@@ -15,6 +15,8 @@
 //! - [`store`]: the database and file storage boundary;
 //! - [`jobs`]: the durable queue, workers, finalisation, cancellation;
 //! - [`events`]: `emit_event`, persisted then published;
+//! - [`describe`]: chart descriptions from `chart_data` (built-in `facts`,
+//!   OpenAI-compatible models);
 //! - [`api`]: the HTTP and WebSocket surface; [`server`] wires it all;
 //! - [`cli`]: the `patchart` command line.
 
@@ -22,6 +24,7 @@ pub mod api;
 pub mod catalog;
 pub mod cli;
 pub mod dataset;
+pub mod describe;
 pub mod error;
 pub mod events;
 pub mod ingest;

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::api::{self, ApiLimits, AppState};
 use crate::catalog::{self, PluginCatalog};
+use crate::describe::{DescribeConfig, Describer};
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::EventBus;
 use crate::jobs::{JobService, WorkerConfig};
@@ -31,6 +32,8 @@ pub struct ServerConfig {
     pub plugins_dir: PathBuf,
     /// How long shutdown waits for running tasks before giving them back.
     pub shutdown_grace: Duration,
+    /// Chart descriptions: providers, chain, workers.
+    pub describe: DescribeConfig,
 }
 
 impl ServerConfig {
@@ -47,6 +50,7 @@ impl ServerConfig {
             limits: ApiLimits::default(),
             runtime,
             shutdown_grace: Duration::from_secs(10),
+            describe: DescribeConfig::default(),
         }
     }
 }
@@ -88,6 +92,11 @@ impl RunningServer {
             Ok(0) => {}
             Ok(n) => tracing::info!(tasks = n, "re-queued unfinished tasks"),
             Err(e) => tracing::error!(error = %e, "could not re-queue unfinished tasks"),
+        }
+        match self.store.release_description_leases(&self.node_id).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tasks = n, "re-queued unfinished descriptions"),
+            Err(e) => tracing::error!(error = %e, "could not re-queue unfinished descriptions"),
         }
     }
 
@@ -137,6 +146,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         config.plugins_dir.clone(),
     )?;
     catalog.start().await?;
+    let describer = Describer::new(
+        store.clone(),
+        events.clone(),
+        config.describe.clone(),
+        config.workers.node_id.clone(),
+    )?;
     let jobs = JobService::new(
         store.clone(),
         events,
@@ -148,11 +163,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let watcher = catalog::watcher::spawn(catalog.clone(), shutdown_rx.clone())?;
-    let workers = jobs.spawn_workers(shutdown_rx.clone());
+    let mut workers = jobs.spawn_workers(shutdown_rx.clone());
+    workers.extend(describer.spawn_workers(shutdown_rx.clone()));
     let state = AppState {
         store: store.clone(),
         catalog,
         jobs,
+        describer,
         metrics,
         limits: Arc::new(config.limits.clone()),
     };

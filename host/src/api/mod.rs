@@ -4,6 +4,7 @@
 //! artifacts and events (others' are 404), admins see all. Errors are JSON
 //! `{"error": {"code", "message", "fields"?}}` with a stable code.
 
+mod ai;
 mod error;
 mod jobs;
 mod openapi;
@@ -23,6 +24,7 @@ use axum::routing::{MethodRouter, get, post};
 pub use error::ApiError;
 
 use crate::catalog::PluginCatalog;
+use crate::describe::Describer;
 use crate::ingest::IngestLimits;
 use crate::jobs::JobService;
 use crate::jobs::model::User;
@@ -61,6 +63,7 @@ pub struct AppState {
     pub store: Store,
     pub catalog: Arc<PluginCatalog>,
     pub jobs: Arc<JobService>,
+    pub describer: Arc<Describer>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<ApiLimits>,
 }
@@ -121,6 +124,8 @@ pub fn router(state: AppState) -> Router {
             .patch(plugins::patch_plugin)
             .delete(plugins::retire_plugin),
     );
+    r = both(r, "/api/ai/describe/", post(ai::describe));
+    r = both(r, "/api/ai/models/", get(ai::models));
     r = both(r, "/ws/jobs/{id}/", get(ws::job_events));
     r = r
         .route("/api/openapi.json", get(openapi::openapi_json))

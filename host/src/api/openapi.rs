@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{jobs, plugins, views, ws};
+use super::{ai, jobs, plugins, views, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,7 @@ use super::{jobs, plugins, views, ws};
         jobs::list_description_tasks, jobs::get_description_task, jobs::list_algorithms,
         plugins::list_plugins, plugins::upload_plugin, plugins::get_plugin, plugins::patch_plugin,
         plugins::retire_plugin,
+        ai::describe, ai::models,
         ws::job_events, super::healthz, super::metrics,
     ),
     components(schemas(
@@ -25,6 +26,7 @@ use super::{jobs, plugins, views, ws};
         plugins::PluginList, plugins::PluginView, plugins::PluginUploaded, plugins::LimitsView,
         crate::catalog::PluginPatch, crate::catalog::LimitsPatch, crate::catalog::DirectoryError,
         crate::plugins::registry::PluginSource, crate::plugins::registry::PluginStatus,
+        ai::DescribeRequest, ai::DescribeAccepted, crate::describe::Catalog, crate::describe::ProviderInfo,
     )),
     modifiers(&BearerAuth),
 )]

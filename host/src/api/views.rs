@@ -244,22 +244,37 @@ impl JobDetail {
     }
 }
 
-/// A description task (filled by the describer).
+/// A description task (see `POST /api/ai/describe/`).
 #[derive(Serialize, ToSchema)]
 pub struct DescriptionTaskView {
     pub id: String,
     pub image_task_id: String,
+    /// The job whose WebSocket channel carries this task's events.
+    pub job_id: Option<String>,
     pub status: String,
     pub user_context: Option<String>,
     pub locale: String,
+    /// What the request asked for (null: the configured default).
+    pub requested_provider: Option<String>,
+    pub requested_model: Option<String>,
+    /// Who wrote `result_text`; differs from the request after a fallback.
     pub provider_used: Option<String>,
     pub model_used: Option<String>,
     pub result_text: Option<String>,
+    /// The prompt as sent to models (JSON `{"messages": [...]}`).
     pub prompt_snapshot: Option<String>,
+    /// On FAILED, why; on SUCCESS after a fallback, why the provider
+    /// before the one that wrote the text failed.
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// Each provider tried: `{provider, model, outcome, error_code?,
+    /// error_message?, duration_ms}`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub provider_attempts: Value,
+    pub attempts: i64,
     pub trace_id: String,
     pub created_at: String,
+    pub started_at: Option<String>,
     pub finished_at: Option<String>,
 }
 
@@ -268,17 +283,23 @@ impl From<&DescriptionTaskRow> for DescriptionTaskView {
         DescriptionTaskView {
             id: d.id.clone(),
             image_task_id: d.image_task_id.clone(),
+            job_id: d.job_id.clone(),
             status: d.status.clone(),
             user_context: d.user_context.clone(),
             locale: d.locale.clone(),
+            requested_provider: d.requested_provider.clone(),
+            requested_model: d.requested_model.clone(),
             provider_used: d.provider_used.clone(),
             model_used: d.model_used.clone(),
             result_text: d.result_text.clone(),
             prompt_snapshot: d.prompt_snapshot.clone(),
             error_code: d.error_code.clone(),
             error_message: d.error_message.clone(),
+            provider_attempts: json_or_null(&d.provider_attempts),
+            attempts: d.attempts,
             trace_id: d.trace_id.clone(),
             created_at: d.created_at.clone(),
+            started_at: d.started_at.clone(),
             finished_at: d.finished_at.clone(),
         }
     }

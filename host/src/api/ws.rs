@@ -2,7 +2,8 @@
 //! `?after=<event_id>` replays what a reconnecting client missed. The
 //! database log is read after every wake-up, so nothing is skipped or sent
 //! twice however events interleave; the socket closes after the job's
-//! terminal `job_status_changed` event.
+//! terminal `job_status_changed` event and the final event of every
+//! description of its charts, whichever comes last.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -42,6 +43,7 @@ pub async fn job_events(
 async fn stream(state: AppState, job_id: String, mut last: i64, mut socket: WebSocket) {
     // Subscribe before the first read so nothing emitted in between is lost.
     let mut rx = state.jobs.events().subscribe();
+    let mut first = true;
     loop {
         let batch = match state.store.events_after(&job_id, last, 500).await {
             Ok(b) => b,
@@ -52,11 +54,16 @@ async fn stream(state: AppState, job_id: String, mut last: i64, mut socket: WebS
             }
         };
         let full = batch.len() == 500;
-        let mut terminal = false;
+        let mut ending = false;
         for event in batch {
             last = event.id;
-            terminal |=
-                event.event_type == kind::JOB_STATUS_CHANGED && is_terminal_payload(&event.payload);
+            ending |= (event.event_type == kind::JOB_STATUS_CHANGED
+                && is_terminal_payload(&event.payload))
+                || (event.entity_type == "description_task"
+                    && matches!(
+                        event.event_type.as_str(),
+                        kind::DONE | kind::ERROR | kind::CANCELLED
+                    ));
             let text = serde_json::to_string(&event).unwrap_or_default();
             if socket.send(Message::Text(text.into())).await.is_err() {
                 return;
@@ -65,10 +72,21 @@ async fn stream(state: AppState, job_id: String, mut last: i64, mut socket: WebS
         if full {
             continue;
         }
-        if terminal {
+        // The log is complete once the job has ended and so has every
+        // description of its charts (descriptions may run after the job).
+        // Checked at the start too, so a client resuming past the end is
+        // not kept waiting.
+        if (ending || first)
+            && state
+                .store
+                .job_log_complete(&job_id, last)
+                .await
+                .unwrap_or(false)
+        {
             let _ = socket.send(Message::Close(None)).await;
             return;
         }
+        first = false;
         // Wait for the next event of this job, a client message, or a close.
         loop {
             tokio::select! {

@@ -226,6 +226,16 @@ pub struct DescriptionTaskRow {
     pub created_at: String,
     pub updated_at: String,
     pub finished_at: Option<String>,
+    // Added by migration 0003 (the description queue).
+    pub job_id: Option<String>,
+    pub requested_provider: Option<String>,
+    pub requested_model: Option<String>,
+    pub attempts: i64,
+    pub lease_owner: Option<String>,
+    pub lease_expires_ms: Option<i64>,
+    pub started_at: Option<String>,
+    /// JSON array: each provider tried and how it ended.
+    pub provider_attempts: Option<String>,
 }
 
 /// One persisted event of a job's log.

@@ -7,6 +7,7 @@
 
 mod artifacts;
 mod plugins;
+mod descriptions;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -20,6 +21,7 @@ use sqlx::sqlite::{
 
 pub use artifacts::FileStore;
 pub use plugins::{PluginRecord, PluginStats};
+pub use descriptions::{DescriptionOutcome, NewDescription};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};

@@ -1,0 +1,200 @@
+//! `POST /api/ai/describe/` and `GET /api/ai/models/`: chart descriptions.
+//! The task is queued and runs on the description workers; its events
+//! stream on the chart's job channel (`/ws/jobs/<job_id>/`).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use patchart_sdk::format::Locale;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::views::ErrorBody;
+use super::{ApiError, AppState, Auth};
+use crate::describe::{Catalog, prompt};
+use crate::jobs::model::TaskStatus;
+use crate::store::NewDescription;
+
+/// A description request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeRequest {
+    /// The chart (image task) to describe; it must have succeeded.
+    pub image_task_id: String,
+    /// Background for the writer: audience, emphasis (at most 2000
+    /// characters). Models read it; `facts` does not.
+    pub user_context: Option<String>,
+    /// `facts` or `openai` (see `GET /api/ai/models/`); default: the first
+    /// of the configured chain.
+    pub provider: Option<String>,
+    /// A model of that provider; default: the provider's first.
+    pub model: Option<String>,
+    /// `en` or `es`; default: the chart's own locale.
+    pub locale: Option<String>,
+}
+
+/// Answer to a description request.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DescribeAccepted {
+    pub description_task_id: String,
+    pub status: String,
+    pub image_task_id: String,
+    pub job_id: String,
+    pub locale: String,
+    /// The provider and model that will be tried first.
+    pub provider: String,
+    pub model: String,
+    /// Where START, PROGRESS (text chunks), DONE or ERROR arrive.
+    pub events_url: String,
+    pub status_url: String,
+}
+
+/// Describe a chart: queue a description task (202).
+#[utoipa::path(post, path = "/api/ai/describe/", tag = "ai", request_body = DescribeRequest,
+    responses(
+        (status = 202, body = DescribeAccepted, description = "Queued; follow events_url or poll status_url"),
+        (status = 400, body = ErrorBody, description = "Unknown provider, model or locale (the message lists valid values), or context too long"),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such image task, or not yours"),
+        (status = 409, body = ErrorBody, description = "The chart did not succeed"),
+        (status = 429, body = ErrorBody, description = "Too many descriptions pending")),
+    security(("bearer" = [])))]
+pub async fn describe(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: DescribeRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "VALIDATION_ERROR",
+            format!(
+                "the body must be JSON {{image_task_id, user_context?, provider?, model?, locale?}}: {e}"
+            ),
+        )
+    })?;
+    let mut fields = BTreeMap::new();
+    let user_context = req
+        .user_context
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    if let Some(c) = &user_context {
+        let n = c.chars().count();
+        if n > prompt::MAX_USER_CONTEXT_CHARS {
+            fields.insert(
+                "user_context".to_string(),
+                format!(
+                    "is {n} characters; the limit is {}",
+                    prompt::MAX_USER_CONTEXT_CHARS
+                ),
+            );
+        }
+    }
+    let locale = match req
+        .locale
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        None => None,
+        Some(l) => match Locale::parse(l) {
+            Some(l) => Some(l),
+            None => {
+                fields.insert(
+                    "locale".to_string(),
+                    format!("unknown locale {l:?}; valid: en, es"),
+                );
+                None
+            }
+        },
+    };
+    let step = match state
+        .describer
+        .resolve_step(req.provider.as_deref(), req.model.as_deref())
+    {
+        Ok(s) => Some(s),
+        Err(e) => {
+            fields.insert(e.field.to_string(), e.message);
+            None
+        }
+    };
+    if !fields.is_empty() {
+        return Err(ApiError::validation(fields));
+    }
+    let step = step.ok_or_else(|| ApiError::bad_request("VALIDATION_ERROR", "no provider"))?;
+
+    let task = state
+        .store
+        .task_for(&user, &req.image_task_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such image task"))?;
+    if task.status() != TaskStatus::Success {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "CHART_NOT_READY",
+            format!(
+                "the chart has status {}; only a chart that succeeded can be described",
+                task.status
+            ),
+        ));
+    }
+    let active = state.store.active_descriptions_of(&user.id).await?;
+    let limit = state.describer.config().max_active_per_user;
+    if active >= limit {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_ACTIVE_DESCRIPTIONS",
+            format!(
+                "you have {active} descriptions pending or running (limit {limit}); wait for one to finish"
+            ),
+        ));
+    }
+    // Default: the language the chart itself was drawn in.
+    let locale = locale
+        .or_else(|| {
+            task.chart_data
+                .as_deref()
+                .and_then(|cd| serde_json::from_str::<Value>(cd).ok())
+                .and_then(|v| Locale::parse(v.get("locale")?.as_str()?))
+        })
+        .unwrap_or(Locale::En);
+    let row = state
+        .store
+        .insert_description(&NewDescription {
+            image_task_id: task.id.clone(),
+            job_id: task.job_id.clone(),
+            created_by: user.id.clone(),
+            user_context,
+            locale: locale.code().to_string(),
+            requested_provider: req.provider.filter(|p| !p.trim().is_empty()),
+            requested_model: req.model.filter(|m| !m.trim().is_empty()),
+            trace_id: task.trace_id.clone(),
+        })
+        .await?;
+    state.describer.notify_new_work();
+    let accepted = DescribeAccepted {
+        description_task_id: row.id.clone(),
+        status: row.status.clone(),
+        image_task_id: task.id,
+        job_id: task.job_id.clone(),
+        locale: row.locale.clone(),
+        provider: step.provider.as_str().to_string(),
+        model: step.model,
+        events_url: format!("/ws/jobs/{}/", task.job_id),
+        status_url: format!("/api/description-tasks/{}/", row.id),
+    };
+    Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
+}
+
+/// The providers and models a description can ask for, and the fallback
+/// chain.
+#[utoipa::path(get, path = "/api/ai/models/", tag = "ai",
+    responses((status = 200, body = Catalog), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn models(State(state): State<AppState>, Auth(_user): Auth) -> Json<Catalog> {
+    Json(state.describer.catalog())
+}

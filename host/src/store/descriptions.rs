@@ -1,0 +1,228 @@
+//! The description queue: description tasks are claimed atomically with a
+//! lease, like image tasks, so a worker that dies leaves a lease that
+//! expires and the task runs again (up to the attempt limit).
+
+use std::time::Duration;
+
+use super::{Store, db, now, now_ms};
+use crate::error::Result;
+use crate::jobs::model::DescriptionTaskRow;
+
+/// A description task, as validated by the API.
+#[derive(Debug, Clone)]
+pub struct NewDescription {
+    pub image_task_id: String,
+    pub job_id: String,
+    pub created_by: String,
+    pub user_context: Option<String>,
+    pub locale: String,
+    pub requested_provider: Option<String>,
+    pub requested_model: Option<String>,
+    pub trace_id: String,
+}
+
+/// How a description run ended, to be recorded.
+#[derive(Debug, Clone)]
+pub enum DescriptionOutcome {
+    Success {
+        text: String,
+        provider_used: String,
+        model_used: String,
+        prompt_snapshot: String,
+        provider_attempts: String,
+        /// The last provider failure before the one that wrote the text.
+        fallback_error: Option<(String, String)>,
+    },
+    Failed {
+        error_code: String,
+        error_message: String,
+        prompt_snapshot: Option<String>,
+        provider_attempts: Option<String>,
+    },
+}
+
+impl Store {
+    pub async fn insert_description(&self, d: &NewDescription) -> Result<DescriptionTaskRow> {
+        let ts = now();
+        sqlx::query_as(
+            "INSERT INTO description_tasks (id, image_task_id, job_id, created_by, user_context, locale, \
+             requested_provider, requested_model, status, trace_id, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?) RETURNING *",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(&d.image_task_id)
+        .bind(&d.job_id)
+        .bind(&d.created_by)
+        .bind(&d.user_context)
+        .bind(&d.locale)
+        .bind(&d.requested_provider)
+        .bind(&d.requested_model)
+        .bind(&d.trace_id)
+        .bind(&ts)
+        .bind(&ts)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    /// Description tasks `user_id` has pending or running.
+    pub async fn active_descriptions_of(&self, user_id: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM description_tasks WHERE created_by = ? AND status IN ('PENDING', 'RUNNING')",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    /// Atomically claims the oldest runnable description: pending, or
+    /// running with an expired lease (its worker died).
+    pub async fn claim_description(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<DescriptionTaskRow>> {
+        let now_ms = now_ms();
+        sqlx::query_as(
+            "UPDATE description_tasks SET status = 'RUNNING', lease_owner = ?1, lease_expires_ms = ?2, \
+             attempts = attempts + 1, started_at = COALESCE(started_at, ?3), updated_at = ?3 \
+             WHERE id = (SELECT id FROM description_tasks \
+                         WHERE status = 'PENDING' OR (status = 'RUNNING' AND lease_expires_ms < ?4) \
+                         ORDER BY created_at LIMIT 1) \
+             RETURNING *",
+        )
+        .bind(worker)
+        .bind(now_ms + lease.as_millis() as i64)
+        .bind(now())
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    /// Extends a lease the worker still holds (a model can stream longer
+    /// than one lease). False when the task was taken from it.
+    pub async fn renew_description_lease(
+        &self,
+        id: &str,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE description_tasks SET lease_expires_ms = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+        )
+        .bind(now_ms() + lease.as_millis() as i64)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Records how a description ended, if `worker` still holds it.
+    pub async fn finish_description(
+        &self,
+        id: &str,
+        worker: &str,
+        outcome: &DescriptionOutcome,
+    ) -> Result<bool> {
+        let ts = now();
+        let q = match outcome {
+            DescriptionOutcome::Success {
+                text,
+                provider_used,
+                model_used,
+                prompt_snapshot,
+                provider_attempts,
+                fallback_error,
+            } => sqlx::query(
+                "UPDATE description_tasks SET status = 'SUCCESS', result_text = ?, provider_used = ?, model_used = ?, \
+                 prompt_snapshot = ?, provider_attempts = ?, error_code = ?, error_message = ?, \
+                 lease_owner = NULL, lease_expires_ms = NULL, updated_at = ?, finished_at = ? \
+                 WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+            )
+            .bind(text)
+            .bind(provider_used)
+            .bind(model_used)
+            .bind(prompt_snapshot)
+            .bind(provider_attempts)
+            .bind(fallback_error.as_ref().map(|e| e.0.clone()))
+            .bind(fallback_error.as_ref().map(|e| e.1.clone())),
+            DescriptionOutcome::Failed {
+                error_code,
+                error_message,
+                prompt_snapshot,
+                provider_attempts,
+            } => sqlx::query(
+                "UPDATE description_tasks SET status = 'FAILED', error_code = ?, error_message = ?, \
+                 prompt_snapshot = ?, provider_attempts = ?, lease_owner = NULL, lease_expires_ms = NULL, \
+                 updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+            )
+            .bind(error_code)
+            .bind(error_message)
+            .bind(prompt_snapshot)
+            .bind(provider_attempts),
+        };
+        let n = q
+            .bind(&ts)
+            .bind(&ts)
+            .bind(id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Gives back the descriptions this node's workers hold (graceful
+    /// shutdown): pending again at once, the attempt not counted.
+    pub async fn release_description_leases(&self, worker_prefix: &str) -> Result<u64> {
+        let n = sqlx::query(
+            "UPDATE description_tasks SET status = 'PENDING', lease_owner = NULL, lease_expires_ms = NULL, \
+             attempts = MAX(attempts - 1, 0), updated_at = ? WHERE status = 'RUNNING' AND lease_owner LIKE ? || '%'",
+        )
+        .bind(now())
+        .bind(worker_prefix)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        Ok(n)
+    }
+
+    /// The stored `chart_data` of an image task, if it has one.
+    pub async fn chart_data_of(&self, image_task_id: &str) -> Result<Option<String>> {
+        let row: Option<Option<String>> =
+            sqlx::query_scalar("SELECT chart_data FROM image_tasks WHERE id = ?")
+                .bind(image_task_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(row.flatten())
+    }
+
+    /// Whether a job's event log is complete up to `last_event_id`: the
+    /// job's final `job_status_changed` and the final event (DONE, ERROR,
+    /// CANCELLED) of each of its descriptions are at or before it. Event
+    /// ids, not statuses, decide, so a stream never closes between a
+    /// status change and the event announcing it.
+    pub async fn job_log_complete(&self, job_id: &str, last_event_id: i64) -> Result<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE job_id = ?1 AND id <= ?2 AND entity_type = 'job' \
+                            AND event_type = 'job_status_changed' \
+                            AND json_extract(payload, '$.status') IN ('SUCCESS', 'PARTIAL_SUCCESS', 'FAILED', 'CANCELLED')) \
+             AND NOT EXISTS (SELECT 1 FROM description_tasks d WHERE d.job_id = ?1 AND NOT EXISTS \
+                            (SELECT 1 FROM events e WHERE e.job_id = ?1 AND e.task_id = d.id AND e.id <= ?2 \
+                             AND e.entity_type = 'description_task' AND e.event_type IN ('DONE', 'ERROR', 'CANCELLED')))",
+        )
+        .bind(job_id)
+        .bind(last_event_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+}
