@@ -6,8 +6,8 @@
 //! The embedded default is SQLite in WAL mode under `--data-dir`.
 
 mod artifacts;
-mod plugins;
 mod descriptions;
+mod plugins;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -20,8 +20,8 @@ use sqlx::sqlite::{
 };
 
 pub use artifacts::FileStore;
-pub use plugins::{PluginRecord, PluginStats};
 pub use descriptions::{DescriptionOutcome, NewDescription};
+pub use plugins::{PluginRecord, PluginStats};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
