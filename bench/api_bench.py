@@ -26,23 +26,20 @@ The server is stopped with SIGTERM at the end. Needs: aiohttp, websockets
 import argparse
 import asyncio
 import json
-import math
 import os
-import queue
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
 import aiohttp
 import websockets
+
+from benchserver import Server, pct
 
 CHARTS = ["top_patent_countries", "top_patent_applicants", "top_patent_inventors",
           "patent_evolution", "patent_cumulative", "patent_trends_cumulative",
@@ -52,66 +49,6 @@ JOB_TIMEOUT_S = 120          # one job may not take longer than this
 THROUGHPUT_S = 15.0          # (b) submission window
 THROUGHPUT_CLIENTS = 8
 GET_SECONDS, GET_CONNS = 10, 200
-
-
-def pct(xs, p):
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
-    s = sorted(xs)
-    return s[max(0, min(len(s) - 1, math.ceil(p / 100 * len(s)) - 1))]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`patchart serve` as a child process; parses the token and the ready line."""
-
-    def __init__(self, binary, data_dir):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(data_dir, "server.stderr"), "w")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--data-dir", data_dir, "--bind", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        self.token = None
-        # A reader thread drains stdout (so the child never blocks on a full
-        # pipe) and hands lines over, so the wait below is bounded in time.
-        lines = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x) for x in self.proc.stdout] + [lines.put(None)],
-                         daemon=True).start()
-        deadline = time.monotonic() + 60
-        want_token = False
-        while True:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                self.stop()
-                raise RuntimeError("server did not print 'ready:' within 60 s")
-            if line is None:
-                raise RuntimeError(f"server exited early (rc {self.proc.wait()}), see {self.log.name}")
-            line = line.strip()
-            if want_token:
-                self.token, want_token = line, False
-            elif "its token (shown once, keep it):" in line:
-                want_token = True
-            elif line.startswith("ready:"):
-                break
-        if not self.token:
-            self.stop()
-            raise RuntimeError("no admin token on stdout (is the data dir fresh?)")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 class Client:

@@ -17,59 +17,15 @@ chart(s) in en and es, each of the chart drawn in that locale. Only 127.0.0.1 is
 """
 import argparse
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 import urllib.request
 import uuid
 from datetime import datetime
 
+from benchserver import Server, pct
 
-
-def pct(xs, p):
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
-    s = sorted(xs)
-    return s[max(0, min(len(s) - 1, -(-p * len(s) // 100) - 1))]
-
-
-class Server:
-    """`patchart serve` on a fresh data dir and a free port; reads the
-    admin token it prints once."""
-
-    def __init__(self, binary, data_dir):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(data_dir, "server.stderr"), "w")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--data-dir", data_dir, "--bind", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        self.token, want_token = None, False
-        for line in self.proc.stdout:
-            line = line.strip()
-            if want_token:
-                self.token, want_token = line, False
-            elif "its token (shown once" in line:
-                want_token = True
-            elif line.startswith("ready:"):
-                break
-        if not self.token:
-            self.stop()
-            raise RuntimeError(f"no admin token from the server; see {self.log.name}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
 
 
 def call(srv, method, path, body=None, content_type="application/json"):

@@ -26,72 +26,15 @@ import argparse
 import hashlib
 import json
 import os
-import queue
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import requests
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`patchart serve` as a child process, timed from spawn to healthy."""
-
-    def __init__(self, binary, data_dir):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(data_dir, "server.stderr"), "a")
-        t0 = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--data-dir", data_dir, "--bind", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        lines = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x) for x in self.proc.stdout] + [lines.put(None)],
-                         daemon=True).start()
-        self.token = None
-        want_token = False
-        deadline = time.monotonic() + 120
-        while True:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            if line is None:
-                raise RuntimeError(f"server exited early, see {self.log.name}")
-            line = line.strip()
-            if want_token:
-                self.token, want_token = line, False
-            elif "its token (shown once, keep it):" in line:
-                want_token = True
-            elif line.startswith("ready:"):
-                break
-        while True:
-            try:
-                if requests.get(self.base + "/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.002)
-        self.start_s = time.perf_counter() - t0
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+from benchserver import Server
 
 
 def leb128(n):
@@ -119,7 +62,7 @@ def starts(binary, runs):
             s = Server(binary, d)
             cold.append(s.start_s)
             s.stop()
-            s = Server(binary, d)
+            s = Server(binary, d, need_token=False)
             warm.append(s.start_s)
             s.stop()
         finally:
@@ -135,10 +78,11 @@ def uploads(binary, plugin, key, runs, export):
     try:
         dataset_id = make_dataset(http, s.base, export)
         total, upload_only = [], []
+        version = None
         for i in range(1, runs + 1):
             wasm = rebuilt(plugin, i)
             sha = hashlib.sha256(wasm).hexdigest()
-            if i > 1:
+            if version:
                 # The previous build has this version; retire it (untimed).
                 http.delete(f"{s.base}/api/plugins/{key}/{version}/").raise_for_status()
             t0 = time.perf_counter()

@@ -40,8 +40,10 @@ async fn upload(s: &TestServer, token: &str, bytes: Vec<u8>, name: &str) -> (u16
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
     );
-    let r = s
-        .http
+    // A connection of its own: a refused upload (403, 413) is answered
+    // before its body is read, and the server then closes the connection,
+    // which a pooled client could otherwise pick for the next request.
+    let r = reqwest::Client::new()
         .post(s.url("/api/plugins/"))
         .bearer_auth(token)
         .multipart(form)
@@ -66,6 +68,10 @@ async fn send_json(
     let r = req.send().await.expect("request");
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn patch(s: &TestServer, path: &str, body: Value) -> (u16, Value) {
+    send_json(s, reqwest::Method::PATCH, &s.admin_token, path, Some(body)).await
 }
 
 /// A dataset of the admin's, for JSON job posts.
@@ -175,8 +181,7 @@ async fn bad_uploads_are_refused_with_their_reason_and_register_nothing() {
         "file",
         reqwest::multipart::Part::bytes(huge).file_name("huge.wasm"),
     );
-    match s
-        .http
+    match reqwest::Client::new()
         .post(s.url("/api/plugins/"))
         .bearer_auth(&s.admin_token)
         .multipart(form)
@@ -301,14 +306,7 @@ async fn an_uploaded_plugin_is_used_pinned_disabled_limited_and_retired() {
 
     // Disabled: refused for new jobs, saying why; the other version serves.
     let path = format!("/api/plugins/{KEY}/2.0.0/");
-    let (status, body) = send_json(
-        &s,
-        reqwest::Method::PATCH,
-        &s.admin_token,
-        &path,
-        Some(json!({"enabled": false})),
-    )
-    .await;
+    let (status, body) = patch(&s, &path, json!({"enabled": false})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "disabled");
     let (status, body) = post_chart(
@@ -326,25 +324,11 @@ async fn an_uploaded_plugin_is_used_pinned_disabled_limited_and_retired() {
         algorithm(&s, KEY).await.expect("listed")["latest_version"],
         "1.0.0"
     );
-    let (status, body) = send_json(
-        &s,
-        reqwest::Method::PATCH,
-        &s.admin_token,
-        &path,
-        Some(json!({"enabled": true})),
-    )
-    .await;
+    let (status, body) = patch(&s, &path, json!({"enabled": true})).await;
     assert_eq!(status, 200, "{body}");
 
     // Limits apply to the next run: a slow render under a short timeout.
-    let (status, body) = send_json(
-        &s,
-        reqwest::Method::PATCH,
-        &s.admin_token,
-        &path,
-        Some(json!({"limits": {"timeout_ms": 50}})),
-    )
-    .await;
+    let (status, body) = patch(&s, &path, json!({"limits": {"timeout_ms": 50}})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["limits"]["timeout_ms"], 50);
     let (_, job) = post_chart(
@@ -365,14 +349,7 @@ async fn an_uploaded_plugin_is_used_pinned_disabled_limited_and_retired() {
         json!({"limits": {"memory_bytes": 1u64 << 40}}),
         json!({"colour": "red"}),
     ] {
-        let (status, body) = send_json(
-            &s,
-            reqwest::Method::PATCH,
-            &s.admin_token,
-            &path,
-            Some(bad.clone()),
-        )
-        .await;
+        let (status, body) = patch(&s, &path, bad.clone()).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
 
@@ -387,14 +364,7 @@ async fn an_uploaded_plugin_is_used_pinned_disabled_limited_and_retired() {
     )
     .await;
     assert_eq!(status, 400);
-    let (status, body) = send_json(
-        &s,
-        reqwest::Method::PATCH,
-        &s.admin_token,
-        &path,
-        Some(json!({"enabled": true})),
-    )
-    .await;
+    let (status, body) = patch(&s, &path, json!({"enabled": true})).await;
     assert_eq!(status, 409, "{body}");
     let list = plugin_list(&s).await;
     let v2_entry = builds_of(&list, KEY)

@@ -65,4 +65,39 @@ impl Dataset {
     pub fn facet(&self, name: &str) -> Option<&Facet> {
         self.facets.iter().find(|f| f.name == name)
     }
+
+    /// The few figures job views show, without the entries.
+    pub fn digest(&self) -> DatasetDigest {
+        DatasetDigest {
+            query: self.query.clone(),
+            result_count: self.result_count,
+            facets: self
+                .facets
+                .iter()
+                .map(|f| FacetDigest {
+                    name: f.name.clone(),
+                    source_name: f.source_name.clone(),
+                    entries: f.entries.len(),
+                    total: f.total(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A dataset's query, result count and facet sizes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetDigest {
+    pub query: Option<String>,
+    pub result_count: Option<u64>,
+    pub facets: Vec<FacetDigest>,
+}
+
+/// A facet's name, number of entries and total count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetDigest {
+    pub name: String,
+    pub source_name: String,
+    pub entries: usize,
+    pub total: u64,
 }

@@ -58,6 +58,19 @@ impl ApiError {
         )
     }
 
+    /// A multipart body that could not be read: `too_large` when it hit
+    /// the body limit, else a 400 saying why.
+    pub fn multipart(e: &axum::extract::multipart::MultipartError, too_large: ApiError) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large
+        } else {
+            ApiError::bad_request(
+                "VALIDATION_ERROR",
+                format!("unreadable multipart body: {}", e.body_text()),
+            )
+        }
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
     }

@@ -120,19 +120,27 @@ pub async fn create_job(
         let mut images_raw = None;
         let mut key = None;
         let mut config_raw = None;
-        while let Some(field) = mp.next_field().await.map_err(|e| multipart_error(&e))? {
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| ApiError::multipart(&e, too_large(state.limits.max_upload_bytes)))?
+        {
             let name = field.name().unwrap_or("").to_string();
             match name.as_str() {
                 "source_data" => {
                     let file_name = field.file_name().unwrap_or("upload.xlsx").to_string();
-                    let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
+                    let bytes = field.bytes().await.map_err(|e| {
+                        ApiError::multipart(&e, too_large(state.limits.max_upload_bytes))
+                    })?;
                     if bytes.len() as u64 > state.limits.max_upload_bytes {
                         return Err(too_large(state.limits.max_upload_bytes));
                     }
                     file = Some((file_name, bytes.to_vec()));
                 }
                 "source_type" | "images" | "idempotency_key" | "visualization_config" => {
-                    let text = field.text().await.map_err(|e| multipart_error(&e))?;
+                    let text = field.text().await.map_err(|e| {
+                        ApiError::multipart(&e, too_large(state.limits.max_upload_bytes))
+                    })?;
                     match name.as_str() {
                         "source_type" => source_type = Some(text),
                         "images" => images_raw = Some(text),
@@ -325,21 +333,6 @@ async fn replay_or_check_limit(
     Ok(None)
 }
 
-fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "UPLOAD_TOO_LARGE",
-            e.body_text(),
-        )
-    } else {
-        ApiError::bad_request(
-            "VALIDATION_ERROR",
-            format!("unreadable multipart body: {}", e.body_text()),
-        )
-    }
-}
-
 fn too_large(limit: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -459,7 +452,7 @@ pub async fn get_job(
     Path(id): Path<String>,
 ) -> Result<Json<JobDetail>, ApiError> {
     let job = super::visible_job(&state, &user, &id).await?;
-    let dataset = state.store.dataset(&job.dataset_id).await?;
+    let dataset = state.store.dataset_meta(&job.dataset_id).await?;
     let tasks = state.store.tasks_of_job(&job.id).await?;
     Ok(Json(JobDetail::new(&job, &dataset, &tasks)))
 }
@@ -500,7 +493,7 @@ pub async fn download_job(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = super::visible_job(&state, &user, &id).await?;
-    let dataset = state.store.dataset(&job.dataset_id).await?;
+    let dataset = state.store.dataset_meta(&job.dataset_id).await?;
     let tasks = state.store.tasks_of_job(&job.id).await?;
     let files = state.store.files().clone();
     let manifest =

@@ -151,7 +151,7 @@ pub async fn upload_plugin(
     while let Some(mut field) = mp
         .next_field()
         .await
-        .map_err(|e| multipart_error(&e, limit))?
+        .map_err(|e| ApiError::multipart(&e, too_large(limit)))?
     {
         if field.name() != Some("file") {
             return Err(ApiError::bad_request(
@@ -167,7 +167,7 @@ pub async fn upload_plugin(
         while let Some(chunk) = field
             .chunk()
             .await
-            .map_err(|e| multipart_error(&e, limit))?
+            .map_err(|e| ApiError::multipart(&e, too_large(limit)))?
         {
             if (bytes.len() + chunk.len()) as u64 > limit {
                 return Err(too_large(limit));
@@ -268,17 +268,6 @@ fn find(state: &AppState, key: &str, version: &str) -> Result<Registered, ApiErr
         .catalog
         .find(key, version)
         .map_err(|e| ApiError::not_found(e.message))
-}
-
-fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: u64) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large(limit)
-    } else {
-        ApiError::bad_request(
-            "VALIDATION_ERROR",
-            format!("unreadable multipart body: {}", e.body_text()),
-        )
-    }
 }
 
 fn too_large(limit: u64) -> ApiError {

@@ -174,28 +174,25 @@ pub struct DatasetSummary {
 
 impl From<&DatasetRow> for DatasetSummary {
     fn from(d: &DatasetRow) -> Self {
-        let parsed: Option<crate::Dataset> = serde_json::from_str(&d.canonical).ok();
+        let digest = d.digest();
         DatasetSummary {
             id: d.id.clone(),
             sha256: d.sha256.clone(),
             source_type: d.source_type.clone(),
             file_name: d.file_name.clone(),
             size_bytes: d.size_bytes,
-            query: parsed.as_ref().and_then(|p| p.query.clone()),
-            result_count: parsed.as_ref().and_then(|p| p.result_count),
-            facets: parsed
-                .map(|p| {
-                    p.facets
-                        .iter()
-                        .map(|f| FacetSummary {
-                            name: f.name.clone(),
-                            source_name: f.source_name.clone(),
-                            entries: f.entries.len(),
-                            total: f.total(),
-                        })
-                        .collect()
+            query: digest.query,
+            result_count: digest.result_count,
+            facets: digest
+                .facets
+                .into_iter()
+                .map(|f| FacetSummary {
+                    name: f.name,
+                    source_name: f.source_name,
+                    entries: f.entries,
+                    total: f.total,
                 })
-                .unwrap_or_default(),
+                .collect(),
         }
     }
 }

@@ -143,6 +143,23 @@ pub struct DatasetRow {
     pub size_bytes: i64,
     pub canonical: String,
     pub created_at: String,
+    /// JSON [`crate::dataset::DatasetDigest`]; NULL for older rows.
+    pub summary: Option<String>,
+}
+
+impl DatasetRow {
+    /// The digest, from the stored summary or else from the canonical JSON.
+    pub fn digest(&self) -> crate::dataset::DatasetDigest {
+        self.summary
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .or_else(|| {
+                serde_json::from_str::<crate::Dataset>(&self.canonical)
+                    .ok()
+                    .map(|d| d.digest())
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

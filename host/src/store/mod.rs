@@ -266,10 +266,12 @@ impl Store {
         self.files.put(bytes, &ext)?;
         let canonical = serde_json::to_string(dataset)
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+        let summary = serde_json::to_string(&dataset.digest())
+            .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
         let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query(
-            "INSERT INTO datasets (id, sha256, source_type, file_name, size_bytes, canonical, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+            "INSERT INTO datasets (id, sha256, source_type, file_name, size_bytes, canonical, created_at, summary) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
         )
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(&dataset.sha256)
@@ -278,6 +280,7 @@ impl Store {
         .bind(bytes.len() as i64)
         .bind(&canonical)
         .bind(now())
+        .bind(&summary)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -310,6 +313,20 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(db)
+    }
+
+    /// The dataset `id` for views: the canonical JSON is left out (empty)
+    /// when the stored summary makes it unnecessary.
+    pub async fn dataset_meta(&self, id: &str) -> Result<DatasetRow> {
+        sqlx::query_as(
+            "SELECT id, sha256, source_type, file_name, size_bytes, \
+             CASE WHEN summary IS NULL THEN canonical ELSE '' END AS canonical, created_at, summary \
+             FROM datasets WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
     }
 
     pub async fn dataset(&self, id: &str) -> Result<DatasetRow> {
@@ -531,13 +548,19 @@ impl Store {
         let now_ms = now_ms();
         let ts = now();
         let mut tx = self.pool.begin().await.map_err(db)?;
+        // Two lookups, each walking the queue index from its status (an
+        // OR of the two would scan every task ever queued): abandoned
+        // leases first, as they are the oldest work, then pending tasks.
         let task: Option<ImageTaskRow> = sqlx::query_as(
             "UPDATE image_tasks SET status = 'RUNNING', lease_owner = ?1, lease_expires_ms = ?2, \
              attempts = attempts + 1, progress = 10, started_at = COALESCE(started_at, ?3), updated_at = ?3 \
-             WHERE id = (SELECT t.id FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
-                         WHERE j.status IN ('PENDING', 'RUNNING') AND \
-                         (t.status = 'PENDING' OR (t.status = 'RUNNING' AND t.lease_expires_ms < ?4)) \
-                         ORDER BY t.created_at, t.position LIMIT 1) \
+             WHERE id = COALESCE( \
+                 (SELECT t.id FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
+                  WHERE t.status = 'RUNNING' AND t.lease_expires_ms < ?4 AND j.status IN ('PENDING', 'RUNNING') \
+                  ORDER BY t.created_at, t.position LIMIT 1), \
+                 (SELECT t.id FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
+                  WHERE t.status = 'PENDING' AND j.status IN ('PENDING', 'RUNNING') \
+                  ORDER BY t.created_at, t.position LIMIT 1)) \
              RETURNING *",
         )
         .bind(worker)

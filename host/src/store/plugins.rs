@@ -73,19 +73,26 @@ impl Store {
     }
 
     pub async fn set_plugin_status(&self, sha256: &str, status: &str) -> Result<()> {
-        sqlx::query("UPDATE plugins SET status = ?, updated_at = ? WHERE sha256 = ?")
-            .bind(status)
-            .bind(now())
-            .bind(sha256)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
+        self.update_plugin(
+            "UPDATE plugins SET status = ?, updated_at = ? WHERE sha256 = ?",
+            status,
+            sha256,
+        )
+        .await
     }
 
     pub async fn set_plugin_limits(&self, sha256: &str, limits_json: &str) -> Result<()> {
-        sqlx::query("UPDATE plugins SET limits = ?, updated_at = ? WHERE sha256 = ?")
-            .bind(limits_json)
+        self.update_plugin(
+            "UPDATE plugins SET limits = ?, updated_at = ? WHERE sha256 = ?",
+            limits_json,
+            sha256,
+        )
+        .await
+    }
+
+    async fn update_plugin(&self, sql: &'static str, value: &str, sha256: &str) -> Result<()> {
+        sqlx::query(sql)
+            .bind(value)
             .bind(now())
             .bind(sha256)
             .execute(&self.pool)
