@@ -280,3 +280,64 @@ fn raw_json<S: serde::Serializer>(s: &str, ser: S) -> Result<S::Ok, S::Error> {
     let v: serde_json::Value = serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
     v.serialize(ser)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::{Dataset, Entry, Facet};
+
+    fn dataset() -> Dataset {
+        Dataset {
+            source_type: "espacenet_excel".into(),
+            file_name: "f.xlsx".into(),
+            sha256: "ab".repeat(32),
+            query: Some("solar AND panel".into()),
+            result_count: Some(364),
+            facets: vec![Facet {
+                name: "countries".into(),
+                source_name: "Countries".into(),
+                entries: vec![
+                    Entry {
+                        label: "CN".into(),
+                        count: 192,
+                    },
+                    Entry {
+                        label: "US".into(),
+                        count: 29,
+                    },
+                ],
+            }],
+        }
+    }
+
+    fn row(canonical: String, summary: Option<String>) -> DatasetRow {
+        DatasetRow {
+            id: "d".into(),
+            sha256: "ab".repeat(32),
+            source_type: "espacenet_excel".into(),
+            file_name: "f.xlsx".into(),
+            size_bytes: 1,
+            canonical,
+            created_at: String::new(),
+            summary,
+        }
+    }
+
+    #[test]
+    fn the_digest_comes_from_the_summary_or_else_the_canonical_json() {
+        let d = dataset();
+        let expected = d.digest();
+        assert_eq!(expected.facets[0].entries, 2);
+        assert_eq!(expected.facets[0].total, 221);
+        let stored = serde_json::to_string(&expected).expect("json");
+        // Views read rows without the canonical JSON when a summary exists.
+        assert_eq!(row(String::new(), Some(stored)).digest(), expected);
+        // Rows stored before the summary column are summarised from it.
+        let canonical = serde_json::to_string(&d).expect("json");
+        assert_eq!(row(canonical, None).digest(), expected);
+        assert_eq!(
+            row("not json".into(), None).digest(),
+            crate::dataset::DatasetDigest::default()
+        );
+    }
+}
