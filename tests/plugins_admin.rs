@@ -35,6 +35,31 @@ fn variant(mode: &str, version: &str, salt: u8) -> Vec<u8> {
     wasm
 }
 
+/// `wasm` with every `patchart:chart/<interface>@0.1.0` it names moved to
+/// `@0.9.0`: a plugin built for a contract version this host does not know.
+fn retargeted(wasm: &[u8]) -> Vec<u8> {
+    let (from, to) = (b"@0.1.0", b"@0.9.0");
+    let prefix = b"patchart:chart/";
+    let mut out = wasm.to_vec();
+    let mut moved = 0;
+    let mut i = 0;
+    while let Some(at) = out[i..].windows(prefix.len()).position(|w| w == prefix) {
+        let start = i + at + prefix.len();
+        let name_len = out[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase() || **b == b'-')
+            .count();
+        let version = start + name_len;
+        if out.get(version..version + from.len()) == Some(from.as_slice()) {
+            out[version..version + to.len()].copy_from_slice(to);
+            moved += 1;
+        }
+        i = version;
+    }
+    assert!(moved > 0, "no versioned contract names found");
+    out
+}
+
 async fn upload(s: &TestServer, token: &str, bytes: Vec<u8>, name: &str) -> (u16, Value) {
     let form = reqwest::multipart::Form::new().part(
         "file",
@@ -165,6 +190,11 @@ async fn bad_uploads_are_refused_with_their_reason_and_register_nothing() {
             "smoke render panics",
             plugin_wasm("hostile_panic"),
             "smoke render",
+        ),
+        (
+            "unknown contract version",
+            retargeted(&variant("ok", "1.0.0", 0)),
+            "targets patchart:chart@0.9.0; this host accepts patchart:chart@0.1.0",
         ),
     ];
     for (what, bytes, expect) in cases {
