@@ -281,10 +281,11 @@ async fn users_only_see_their_own_things() {
     let s = TestServer::start().await;
     let alice = s.user_token("alice").await;
     let bob = s.user_token("bob").await;
+    let export = full_export();
     let (status, created) = s
         .post_job(
             &alice,
-            full_export(),
+            export.clone(),
             &json!([{"algorithm_key": "top_patent_countries", "params": {}}]),
             None,
             None,
@@ -347,6 +348,37 @@ async fn users_only_see_their_own_things() {
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.expect("json");
     assert!(body["error"]["fields"]["dataset_id"].is_string(), "{body}");
+    // Uploading the same bytes shares the stored dataset (not parsed
+    // again), and only then may bob chart it by id.
+    let (status, bobs) = s
+        .post_job(
+            &bob,
+            export,
+            &json!([{"algorithm_key": "top_patent_inventors"}]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{bobs}");
+    assert_eq!(bobs["dataset_id"], job["dataset"]["id"]);
+    let bobs_job = s.wait_job(&bob, bobs["job_id"].as_str().expect("id")).await;
+    assert_eq!(bobs_job["status"], "SUCCESS", "{bobs_job}");
+    assert!(
+        bobs_job["dataset"]["facets"]
+            .as_array()
+            .is_some_and(|f| f.len() >= 13),
+        "{bobs_job}"
+    );
+    let r = s
+        .http
+        .post(s.url("/api/jobs/"))
+        .bearer_auth(&bob)
+        .json(&json!({"dataset_id": dataset_id, "images": [{"algorithm_key": "top_patent_countries"}]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201);
+    assert_eq!(s.get_json(&alice, "/api/jobs/").await.1["count"], 1);
     // Without a token: 401.
     let anon = s.http.get(s.url("/api/jobs/")).send().await.expect("get");
     assert_eq!(anon.status(), 401);

@@ -10,6 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::views::{
     AlgorithmVersion, AlgorithmView, DescriptionTaskView, ErrorBody, ImageTaskView, JobCancelled,
@@ -196,31 +197,34 @@ pub async fn create_job(
         if !fields.is_empty() {
             return Err(ApiError::validation(fields));
         }
-        let limits = state.limits.ingest.clone();
-        let st = source_type.clone();
-        let (dataset, bytes) = tokio::task::spawn_blocking(move || {
-            ingest::ingest_bytes(&st, &file_name, &bytes, &limits).map(|d| (d, bytes))
-        })
-        .await
-        .map_err(|e| ApiError::from(crate::Error::new(crate::ErrorCode::Internal, e.to_string())))?
-        .map_err(|e| {
-            let mut f = BTreeMap::new();
-            f.insert(
-                "source_data".to_string(),
-                format!("{}: {}", e.code, e.message),
-            );
-            let mut err = ApiError::validation(f);
-            err.code = e.code.as_str().to_string();
-            err.message = e.message;
-            if e.code == crate::ErrorCode::IngestLimitExceeded {
-                err.status = StatusCode::PAYLOAD_TOO_LARGE;
+        // Datasets are content-addressed: bytes already ingested as this
+        // source type are not parsed again, only shared with this user.
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let known = state
+            .store
+            .dataset_meta_by_sha(&sha)
+            .await?
+            .filter(|d| d.source_type == source_type);
+        let upload = match known {
+            Some(row) => Upload::Known(row),
+            None => {
+                let (dataset, bytes) =
+                    ingest_upload(&state, source_type.clone(), file_name, bytes).await?;
+                Upload::Parsed(Box::new(dataset), bytes)
             }
-            err
-        })?;
+        };
         if let Some(replay) = replay_or_check_limit(&state, &user.id, key.as_deref()).await? {
             return Ok(replay);
         }
-        let row = state.store.put_dataset(&user, &dataset, &bytes).await?;
+        let row = match upload {
+            Upload::Known(row) => {
+                state.store.grant_dataset(&user, &row.id).await?;
+                row
+            }
+            Upload::Parsed(dataset, bytes) => {
+                state.store.put_dataset(&user, &dataset, &bytes).await?
+            }
+        };
         (row.id, images, resolved, key, config)
     } else {
         let Json(body): Json<JobFromDataset> =
@@ -314,6 +318,42 @@ async fn job_created(
         StatusCode::OK
     };
     Ok((status, Json(body)).into_response())
+}
+
+/// An uploaded export: bytes already stored as a dataset, or parsed now.
+enum Upload {
+    Known(crate::jobs::model::DatasetRow),
+    Parsed(Box<crate::Dataset>, Vec<u8>),
+}
+
+/// Parses an uploaded export; a bad file is a 400 (413 past the limits)
+/// naming `source_data`.
+async fn ingest_upload(
+    state: &AppState,
+    source_type: String,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> Result<(crate::Dataset, Vec<u8>), ApiError> {
+    let limits = state.limits.ingest.clone();
+    tokio::task::spawn_blocking(move || {
+        ingest::ingest_bytes(&source_type, &file_name, &bytes, &limits).map(|d| (d, bytes))
+    })
+    .await
+    .map_err(|e| ApiError::from(crate::Error::new(crate::ErrorCode::Internal, e.to_string())))?
+    .map_err(|e| {
+        let mut f = BTreeMap::new();
+        f.insert(
+            "source_data".to_string(),
+            format!("{}: {}", e.code, e.message),
+        );
+        let mut err = ApiError::validation(f);
+        err.code = e.code.as_str().to_string();
+        err.message = e.message;
+        if e.code == crate::ErrorCode::IngestLimitExceeded {
+            err.status = StatusCode::PAYLOAD_TOO_LARGE;
+        }
+        err
+    })
 }
 
 /// A retry with a known idempotency key gets its job back even when the

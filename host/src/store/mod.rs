@@ -300,6 +300,32 @@ impl Store {
         Ok(row)
     }
 
+    /// The dataset stored for the bytes with this sha256, for views
+    /// (canonical JSON left out when the summary makes it unnecessary).
+    pub async fn dataset_meta_by_sha(&self, sha256: &str) -> Result<Option<DatasetRow>> {
+        sqlx::query_as(
+            "SELECT id, sha256, source_type, file_name, size_bytes, \
+             CASE WHEN summary IS NULL THEN canonical ELSE '' END AS canonical, created_at, summary \
+             FROM datasets WHERE sha256 = ?",
+        )
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    /// Lets `user` use dataset `id` (they uploaded its bytes too).
+    pub async fn grant_dataset(&self, user: &User, id: &str) -> Result<()> {
+        sqlx::query("INSERT INTO dataset_access (dataset_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(&user.id)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     /// The dataset `id` if `user` may use it.
     pub async fn dataset_for(&self, user: &User, id: &str) -> Result<Option<DatasetRow>> {
         let sql = if user.is_admin() {
