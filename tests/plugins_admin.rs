@@ -446,18 +446,30 @@ async fn a_new_version_uploaded_under_load_takes_over_without_failing_a_task() {
 
     // Clients post jobs back to back (each render takes a few ms of work,
     // so tasks are running while the new version arrives).
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Counts of jobs answered, and of jobs sent once the upload was done,
+    // decide when to upload and when to stop (not fixed sleeps, which a
+    // loaded machine could fill with a single request).
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapped = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let sent_after = Arc::new(AtomicUsize::new(0));
     let mut clients = Vec::new();
     for c in 0..3u64 {
         let http = s.http.clone();
         let url = s.url("/api/jobs/");
         let token = s.admin_token.clone();
         let ds = ds.clone();
-        let stop = stop.clone();
+        let (stop, swapped) = (stop.clone(), swapped.clone());
+        let (answered, sent_after) = (answered.clone(), sent_after.clone());
         clients.push(tokio::spawn(async move {
             let mut posted = Vec::new();
             let mut n = 0u64;
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            while !stop.load(SeqCst) {
+                if swapped.load(SeqCst) {
+                    sent_after.fetch_add(1, SeqCst);
+                }
                 let sent = Instant::now();
                 let r = http
                     .post(&url)
@@ -469,18 +481,27 @@ async fn a_new_version_uploaded_under_load_takes_over_without_failing_a_task() {
                 assert_eq!(r.status(), 201);
                 let body: Value = r.json().await.expect("json");
                 posted.push((sent, Instant::now(), body["job_id"].as_str().expect("id").to_string()));
+                answered.fetch_add(1, SeqCst);
                 n += 1;
             }
             posted
         }));
     }
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    let until = |counter: Arc<AtomicUsize>, n: usize| async move {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while counter.load(SeqCst) < n {
+            assert!(Instant::now() < deadline, "the clients stalled");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    until(answered.clone(), 6).await;
     let upload_started = Instant::now();
     let (status, body) = upload(&s, &s.admin_token, v2.clone(), "v2.wasm").await;
     let upload_done = Instant::now();
+    swapped.store(true, SeqCst);
     assert_eq!(status, 201, "{body}");
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    until(sent_after.clone(), 6).await;
+    stop.store(true, SeqCst);
 
     let mut before = 0;
     let mut after = 0;
