@@ -408,6 +408,17 @@ async fn an_uploaded_plugin_is_used_pinned_disabled_limited_and_retired() {
     assert!(v2_entry["p50_duration_ms"].is_number(), "{v2_entry}");
     let (status, _) = s.get_json(&s.admin_token, "/api/plugins/nope/1.0.0/").await;
     assert_eq!(status, 404);
+    let (status, _) = patch(&s, "/api/plugins/nope/1.0.0/", json!({"enabled": false})).await;
+    assert_eq!(status, 404);
+    let (status, _) = send_json(
+        &s,
+        reqwest::Method::DELETE,
+        &s.admin_token,
+        "/api/plugins/nope/1.0.0/",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
 
     // What operators decided survives a restart.
     let mut s = s;

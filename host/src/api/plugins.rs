@@ -103,7 +103,7 @@ pub struct PluginUploaded {
 }
 
 async fn view(state: &AppState, r: &Registered) -> Result<PluginView, ApiError> {
-    let stats = state.store.plugin_stats().await?;
+    let stats = state.store.plugin_stats(Some(r.sha256())).await?;
     Ok(PluginView::new(r, stats.get(r.sha256())))
 }
 
@@ -116,7 +116,7 @@ pub async fn list_plugins(
     State(state): State<AppState>,
     Admin(_admin): Admin,
 ) -> Result<Json<PluginList>, ApiError> {
-    let stats = state.store.plugin_stats().await?;
+    let stats = state.store.plugin_stats(None).await?;
     let plugins = state
         .catalog
         .registry()
@@ -242,8 +242,11 @@ pub async fn patch_plugin(
             ),
         )
     })?;
-    find(&state, &key, &version)?;
-    let entry = state.catalog.patch(&key, &version, &patch).await?;
+    let entry = state
+        .catalog
+        .patch(&key, &version, &patch)
+        .await
+        .map_err(not_found_is_404)?;
     Ok(Json(view(&state, &entry).await?))
 }
 
@@ -258,16 +261,26 @@ pub async fn retire_plugin(
     Admin(_admin): Admin,
     Path((key, version)): Path<(String, String)>,
 ) -> Result<Json<PluginView>, ApiError> {
-    find(&state, &key, &version)?;
-    let entry = state.catalog.retire(&key, &version).await?;
+    let entry = state
+        .catalog
+        .retire(&key, &version)
+        .await
+        .map_err(not_found_is_404)?;
     Ok(Json(view(&state, &entry).await?))
 }
 
 fn find(state: &AppState, key: &str, version: &str) -> Result<Registered, ApiError> {
-    state
-        .catalog
-        .find(key, version)
-        .map_err(|e| ApiError::not_found(e.message))
+    state.catalog.find(key, version).map_err(not_found_is_404)
+}
+
+/// On these paths an unknown key or version is the resource missing (404),
+/// not a bad request as it is when a job names it.
+fn not_found_is_404(e: crate::error::Error) -> ApiError {
+    if e.code == crate::error::ErrorCode::PluginNotFound {
+        ApiError::not_found(e.message)
+    } else {
+        e.into()
+    }
 }
 
 fn too_large(limit: u64) -> ApiError {

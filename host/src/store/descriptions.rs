@@ -76,8 +76,9 @@ impl Store {
         .map_err(db)
     }
 
-    /// Atomically claims the oldest runnable description: pending, or
-    /// running with an expired lease (its worker died).
+    /// Atomically claims the oldest runnable description: one whose worker
+    /// died (expired lease) first, else the oldest pending. Two lookups,
+    /// each walking the queue index from its status, as `claim_task` does.
     pub async fn claim_description(
         &self,
         worker: &str,
@@ -87,9 +88,10 @@ impl Store {
         sqlx::query_as(
             "UPDATE description_tasks SET status = 'RUNNING', lease_owner = ?1, lease_expires_ms = ?2, \
              attempts = attempts + 1, started_at = COALESCE(started_at, ?3), updated_at = ?3 \
-             WHERE id = (SELECT id FROM description_tasks \
-                         WHERE status = 'PENDING' OR (status = 'RUNNING' AND lease_expires_ms < ?4) \
-                         ORDER BY created_at LIMIT 1) \
+             WHERE id = COALESCE( \
+                 (SELECT id FROM description_tasks WHERE status = 'RUNNING' AND lease_expires_ms < ?4 \
+                  ORDER BY created_at LIMIT 1), \
+                 (SELECT id FROM description_tasks WHERE status = 'PENDING' ORDER BY created_at LIMIT 1)) \
              RETURNING *",
         )
         .bind(worker)

@@ -101,15 +101,18 @@ impl Store {
         Ok(())
     }
 
-    /// Statistics of every build that has run at least one task.
-    pub async fn plugin_stats(&self) -> Result<HashMap<String, PluginStats>> {
+    /// Statistics of every build that has run at least one task, or of
+    /// the build `only` alone.
+    pub async fn plugin_stats(&self, only: Option<&str>) -> Result<HashMap<String, PluginStats>> {
         let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
             "SELECT plugin_sha256, \
                     SUM(cache_hit = 0 AND status IN ('SUCCESS', 'FAILED')), \
                     SUM(cache_hit = 0 AND status = 'FAILED'), \
                     SUM(cache_hit = 1) \
-             FROM image_tasks WHERE plugin_sha256 IS NOT NULL GROUP BY plugin_sha256",
+             FROM image_tasks WHERE plugin_sha256 IS NOT NULL AND (?1 IS NULL OR plugin_sha256 = ?1) \
+             GROUP BY plugin_sha256",
         )
+        .bind(only)
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
