@@ -113,10 +113,6 @@ impl PluginCatalog {
         &self.dir
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Brings the registry up at start: the built-ins (already loaded by
     /// the caller), the uploads kept from earlier runs, the plugins
     /// directory; then what operators decided about each build (status,
@@ -204,21 +200,22 @@ impl PluginCatalog {
             .map_err(|e| Error::new(ErrorCode::Internal, format!("loading task failed: {e}")))?
     }
 
-    /// Loads `bytes` and draws the smoke chart with it: the checks every
-    /// new build passes before it is registered.
-    async fn check(&self, bytes: Vec<u8>) -> Result<LoadedPlugin> {
-        let plugin = self.load_blocking(bytes).await?;
+    /// Loads `bytes` and draws the smoke chart with it, in one blocking
+    /// task: the checks every new build passes before it is registered.
+    /// The bytes come back for storing.
+    async fn check(&self, bytes: Vec<u8>) -> Result<(LoadedPlugin, Vec<u8>)> {
         let runtime = self.registry.runtime().clone();
         let rasterizer = self.rasterizer.clone();
         tokio::task::spawn_blocking(move || {
+            let plugin = runtime.load(&bytes, None)?;
             smoke_render(&runtime, &rasterizer, &plugin)?;
-            Ok(plugin)
+            Ok((plugin, bytes))
         })
         .await
         .map_err(|e| {
             Error::new(
                 ErrorCode::Internal,
-                format!("smoke render task failed: {e}"),
+                format!("plugin check task failed: {e}"),
             )
         })?
     }
@@ -232,7 +229,7 @@ impl PluginCatalog {
         {
             return Ok((existing, false));
         }
-        let plugin = self.check(bytes.clone()).await?;
+        let (plugin, bytes) = self.check(bytes).await?;
         let _guard = self.changes.lock().await;
         if let Some(live) = self
             .registry
@@ -254,8 +251,7 @@ impl PluginCatalog {
             ));
         }
         let files = self.store.files().clone();
-        let stored = bytes;
-        tokio::task::spawn_blocking(move || files.put(&stored, WASM_EXT))
+        tokio::task::spawn_blocking(move || files.put(&bytes, WASM_EXT))
             .await
             .map_err(|e| Error::new(ErrorCode::Internal, format!("storing task failed: {e}")))??;
         let origin = sanitize_origin(file_name);
@@ -381,7 +377,7 @@ impl PluginCatalog {
                 });
                 continue;
             }
-            let outcome = self.check(bytes).await;
+            let outcome = self.check(bytes).await.map(|(plugin, _)| plugin);
             let previous = known.get(&path).and_then(|k| k.registered.clone());
             let mut file = DirFile {
                 len,

@@ -336,21 +336,6 @@ impl PluginRegistry {
             .cloned()
     }
 
-    /// Every key with an enabled build, or built in and not yet loaded.
-    pub fn keys(&self) -> Vec<String> {
-        let inner = self.read();
-        let mut keys = enabled_keys(&inner);
-        keys.extend(
-            BUILTIN_PLUGINS
-                .iter()
-                .filter(|b| !inner.by_key.contains_key(b.crate_name))
-                .map(|b| b.crate_name.to_string()),
-        );
-        keys.sort();
-        keys.dedup();
-        keys
-    }
-
     /// Every enabled build, by key then version (oldest first).
     pub fn list(&self) -> Vec<Arc<LoadedPlugin>> {
         self.read()
