@@ -965,6 +965,68 @@ fn value_axis<'a>(
         .style(axis_style)
 }
 
+/// The params schema of a yearly chart: `first_year`, `last_year` and
+/// `lag_years` as [`YearParams`] reads them, plus the chart's `extra`
+/// properties. `first_year` is the sentence that opens that field's
+/// description and `lag_drawn` how the chart draws incomplete years, so
+/// each chart's schema speaks of its own picture.
+pub fn year_params_schema(
+    key: &str,
+    first_year: &str,
+    lag_drawn: &str,
+    extra: serde_json::Value,
+) -> String {
+    let year = |description: String| {
+        serde_json::json!({
+            "description": description,
+            "type": ["integer", "null"],
+            "minimum": YEAR_MIN,
+            "maximum": YEAR_MAX,
+            "default": null
+        })
+    };
+    let mut properties = serde_json::Map::new();
+    properties.insert(
+        "first_year".into(),
+        year(format!(
+            "{first_year} Default (null): the first year with documents among the last \
+             {DEFAULT_WINDOW_YEARS} years up to last_year."
+        )),
+    );
+    properties.insert(
+        "last_year".into(),
+        year(
+            "Last year drawn. Default (null): the last year with documents. Incomplete years \
+             are counted back from it."
+                .to_string(),
+        ),
+    );
+    properties.insert(
+        "lag_years".into(),
+        serde_json::json!({
+            "description": format!(
+                "How many trailing years are still incomplete because of the publication lag \
+                 (about 18 months); {lag_drawn}."
+            ),
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_LAG_YEARS,
+            "default": DEFAULT_LAG_YEARS
+        }),
+    );
+    if let serde_json::Value::Object(extra) = extra {
+        properties.extend(extra);
+    }
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": format!("{key} parameters"),
+        "type": "object",
+        "additionalProperties": false,
+        "properties": properties
+    })
+    .to_string()
+}
+
 /// The parameters of a chart of one yearly line: `{"first_year": 2006,
 /// "last_year": 2025, "lag_years": 2}`, all optional (see [`YearWindow`]
 /// for the defaults).

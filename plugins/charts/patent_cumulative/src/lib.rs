@@ -31,35 +31,14 @@ const FACET: &str = "publication_years";
 
 /// The published parameter schema; `params_schema_defaults_are_the_params_defaults`
 /// keeps it in step with [`Params`].
-const PARAMS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "patent_cumulative parameters",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "first_year": {
-      "description": "First year drawn, where the running total starts. Default (null): the first year with documents among the last 20 years up to last_year.",
-      "type": ["integer", "null"],
-      "minimum": 1000,
-      "maximum": 9999,
-      "default": null
-    },
-    "last_year": {
-      "description": "Last year drawn. Default (null): the last year with documents. Incomplete years are counted back from it.",
-      "type": ["integer", "null"],
-      "minimum": 1000,
-      "maximum": 9999,
-      "default": null
-    },
-    "lag_years": {
-      "description": "How many trailing years are still incomplete because of the publication lag (about 18 months); drawn dashed over a shaded band.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 5,
-      "default": 2
-    }
-  }
-}"#;
+fn params_schema() -> String {
+    patchart_sdk::series::year_params_schema(
+        KEY,
+        "First year drawn, where the running total starts.",
+        "drawn dashed over a shaded band",
+        serde_json::json!({}),
+    )
+}
 
 /// The chart algorithm.
 pub struct PatentCumulative;
@@ -74,7 +53,7 @@ impl ChartPlugin for PatentCumulative {
                           area under a line; the last, still incomplete years are shown dashed \
                           over a shaded band."
                 .to_owned(),
-            params_schema: PARAMS_SCHEMA.to_owned(),
+            params_schema: params_schema(),
             required_facets: vec![FACET.to_owned()],
         }
     }

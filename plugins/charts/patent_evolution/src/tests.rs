@@ -238,7 +238,7 @@ fn spanish_texts_and_numbers() {
 
 #[test]
 fn params_schema_defaults_are_the_params_defaults() {
-    let schema: Value = serde_json::from_str(PARAMS_SCHEMA).unwrap_or(Value::Null);
+    let schema: Value = serde_json::from_str(&params_schema()).unwrap_or(Value::Null);
     assert_eq!(schema["additionalProperties"], false);
     let props = schema["properties"]
         .as_object()

@@ -37,49 +37,31 @@ const CAGR_DEFAULT_YEARS: i32 = 10;
 
 /// The published parameter schema; `params_schema_defaults_are_the_params_defaults`
 /// keeps it in step with [`Params`].
-const PARAMS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "patent_trends_cumulative parameters",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "first_year": {
-      "description": "First year drawn, where the running total starts. Default (null): the first year with documents among the last 20 years up to last_year.",
-      "type": ["integer", "null"],
-      "minimum": 1000,
-      "maximum": 9999,
-      "default": null
-    },
-    "last_year": {
-      "description": "Last year drawn. Default (null): the last year with documents. Incomplete years are counted back from it.",
-      "type": ["integer", "null"],
-      "minimum": 1000,
-      "maximum": 9999,
-      "default": null
-    },
-    "lag_years": {
-      "description": "How many trailing years are still incomplete because of the publication lag (about 18 months); drawn lighter and dashed over a shaded band.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 5,
-      "default": 2
-    },
-    "cagr_start": {
-      "description": "First year of the compound annual growth rate. Default (null): 10 years before cagr_end, or the first year drawn, moved forward to the first year with documents.",
-      "type": ["integer", "null"],
-      "minimum": 1000,
-      "maximum": 9999,
-      "default": null
-    },
-    "cagr_end": {
-      "description": "Last year of the compound annual growth rate. Default (null): the last complete year.",
-      "type": ["integer", "null"],
-      "minimum": 1000,
-      "maximum": 9999,
-      "default": null
-    }
-  }
-}"#;
+fn params_schema() -> String {
+    let year = |description: &str| {
+        serde_json::json!({
+            "description": description,
+            "type": ["integer", "null"],
+            "minimum": patchart_sdk::series::YEAR_MIN,
+            "maximum": patchart_sdk::series::YEAR_MAX,
+            "default": null
+        })
+    };
+    patchart_sdk::series::year_params_schema(
+        KEY,
+        "First year drawn, where the running total starts.",
+        "drawn lighter and dashed over a shaded band",
+        serde_json::json!({
+            "cagr_start": year(
+                "First year of the compound annual growth rate. Default (null): 10 years before \
+                 cagr_end, or the first year drawn, moved forward to the first year with documents."
+            ),
+            "cagr_end": year(
+                "Last year of the compound annual growth rate. Default (null): the last complete year."
+            ),
+        }),
+    )
+}
 
 /// The chart algorithm.
 pub struct PatentTrendsCumulative;
@@ -197,7 +179,7 @@ impl ChartPlugin for PatentTrendsCumulative {
                           (line, right axis), with the compound annual growth rate over a window \
                           of complete years."
                 .to_owned(),
-            params_schema: PARAMS_SCHEMA.to_owned(),
+            params_schema: params_schema(),
             required_facets: vec![FACET.to_owned()],
         }
     }
