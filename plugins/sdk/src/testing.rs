@@ -267,3 +267,55 @@ pub fn assert_inside_page(chart: &Chart, style: &Style, m: &dyn Measure) {
         );
     }
 }
+
+/// Each property's `default` in the params schema `schema` (JSON text), as
+/// a params object: what `P` must read as its `Params::default()`.
+pub fn schema_defaults(schema: &str) -> String {
+    let schema: Value = serde_json::from_str(schema).unwrap_or(Value::Null);
+    let defaults: serde_json::Map<String, Value> = schema["properties"]
+        .as_object()
+        .map(|props| {
+            props
+                .iter()
+                .map(|(k, v)| (k.clone(), v["default"].clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Value::Object(defaults).to_string()
+}
+
+/// How many times `P` asks the host to measure text while drawing `data`:
+/// each is a call out of the sandbox, so charts keep them few.
+pub fn measurements<P: ChartPlugin>(
+    data: &Dataset,
+    params: &str,
+    style: &Style,
+    measure: &dyn Measure,
+) -> usize {
+    struct Counting<'a>(std::cell::Cell<usize>, &'a dyn Measure);
+    impl Measure for Counting<'_> {
+        fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
+            self.0.set(self.0.get() + 1);
+            self.1.width(text, size, bold)
+        }
+    }
+    let counting = Counting(std::cell::Cell::new(0), measure);
+    P::render(data, params, style, &counting).unwrap_or_else(|e| panic!("{e}"));
+    counting.0.get()
+}
+
+/// Asserts that `chart` drawn at `style` keeps every text box on the page
+/// and, unless it warned that its bars are too many to label, that no two
+/// texts overlap. Returns whether it gave that warning.
+pub fn assert_fits_page(chart: &Chart, style: &Style, measure: &dyn Measure) -> bool {
+    let out = outside_page(&chart.svg, style.width as f32, style.height as f32, measure);
+    assert!(out.is_empty(), "{}x{}: {out:?}", style.width, style.height);
+    let crowded = chart
+        .warnings
+        .iter()
+        .any(|w| w.contains("too many to label"));
+    if !crowded {
+        assert_no_text_overlaps(&chart.svg, measure);
+    }
+    crowded
+}

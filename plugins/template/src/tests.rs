@@ -155,12 +155,9 @@ fn schema_defaults_are_the_params_defaults() {
         .as_object()
         .cloned()
         .unwrap_or_default();
-    let defaults: serde_json::Map<String, Value> = props
-        .iter()
-        .map(|(k, v)| (k.clone(), v["default"].clone()))
-        .collect();
     let from_schema: Params =
-        params::parse(&Value::Object(defaults).to_string()).unwrap_or_else(|e| panic!("{e}"));
+        params::parse(&patchart_sdk::testing::schema_defaults(&schema.to_string()))
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(from_schema, Params::default());
     assert_eq!(props["top_n"]["minimum"], TOP_N_MIN);
     assert_eq!(props["top_n"]["maximum"], TOP_N_MAX);

@@ -2,7 +2,7 @@
 //! numbers), the parameters, and the picture (everything inside the page,
 //! names wrapped rather than clipped, labels escaped, output stable).
 
-use patchart_sdk::page_check::{outside_page, text_boxes};
+use patchart_sdk::page_check::text_boxes;
 use patchart_sdk::params;
 use patchart_sdk::testing::{self, chart_data, entry, strings};
 use patchart_sdk::text::UniformMeasure;
@@ -291,28 +291,15 @@ fn nothing_leaves_the_page_or_overlaps() {
     for (entries, params, style) in cases {
         let chart =
             render_with(&dataset(entries), params, &style).unwrap_or_else(|e| panic!("{e}"));
-        let out = outside_page(&chart.svg, style.width as f32, style.height as f32, &M);
-        assert!(
-            out.is_empty(),
-            "{params} {}x{}: {out:?}",
-            style.width,
-            style.height
-        );
         // Bars thinner than the smallest legible label are warned about
-        // instead (their labels may touch).
-        if chart
-            .warnings
-            .iter()
-            .any(|w| w.contains("too many to label"))
-        {
+        // instead of checked for overlaps (their labels may touch).
+        if testing::assert_fits_page(&chart, &style, &M) {
             assert_eq!(
                 params, r#"{"top_n": 100}"#,
                 "{:?} {}x{}",
                 chart.warnings, style.width, style.height
             );
-            continue;
         }
-        testing::assert_no_text_overlaps(&chart.svg, &M);
     }
 }
 
@@ -333,12 +320,9 @@ fn params_schema_defaults_are_the_params_defaults() {
         .unwrap_or_default();
     assert_eq!(props["top_n"]["minimum"], TOP_N_MIN);
     assert_eq!(props["top_n"]["maximum"], TOP_N_MAX);
-    let defaults: serde_json::Map<String, Value> = props
-        .iter()
-        .map(|(k, v)| (k.clone(), v["default"].clone()))
-        .collect();
     let from_schema: Params =
-        params::parse(&Value::Object(defaults).to_string()).unwrap_or_else(|e| panic!("{e}"));
+        params::parse(&patchart_sdk::testing::schema_defaults(&schema.to_string()))
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(from_schema, Params::default());
     assert_eq!(props.keys().collect::<Vec<_>>(), ["top_n"]);
 }
@@ -347,17 +331,11 @@ fn params_schema_defaults_are_the_params_defaults() {
 /// must stay well under the 5 ms render budget on a real export.
 #[test]
 fn render_makes_few_host_measurements() {
-    use std::cell::Cell;
-    struct Counting(Cell<usize>);
-    impl patchart_sdk::Measure for Counting {
-        fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
-            self.0.set(self.0.get() + 1);
-            M.width(text, size, bold)
-        }
-    }
-    let counting = Counting(Cell::new(0));
-    let data = dataset(reference_entries());
-    <TopPatentApplicants as ChartPlugin>::render(&data, "", &Style::default(), &counting)
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(counting.0.get() <= 250, "{} measurements", counting.0.get());
+    let n = testing::measurements::<TopPatentApplicants>(
+        &dataset(reference_entries()),
+        "",
+        &Style::default(),
+        &M,
+    );
+    assert!(n <= 250, "{n} measurements");
 }
