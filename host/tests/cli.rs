@@ -120,3 +120,31 @@ fn token_create_prints_the_token_alone_on_the_last_line() {
         .map(str::to_string);
     assert_ne!(second.as_deref(), Some(last));
 }
+
+#[test]
+fn plugins_still_load_when_the_instance_pool_cannot_reserve_its_address_space() {
+    // The pool asks for hundreds of GiB of address space up front; under a
+    // 16 GiB `ulimit -v` that fails and instances must come from the heap.
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            r#"ulimit -v 16777216 && exec "$0" plugin list"#,
+            env!("CARGO_BIN_EXE_patchart"),
+        ])
+        .env(
+            "PATCHART_CACHE_DIR",
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-compile-cache"),
+        )
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("top_patent_countries\t"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("allocating instances on demand"),
+        "the fallback is logged: {stderr}"
+    );
+}

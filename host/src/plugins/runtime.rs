@@ -258,12 +258,26 @@ impl PluginRuntime {
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack)
             .cranelift_opt_level(wasmtime::OptLevel::Speed);
-        let engine = Engine::new(&wc).map_err(|e| {
-            Error::new(
-                ErrorCode::Internal,
-                format!("could not create the wasm engine: {e:#}"),
-            )
-        })?;
+        let engine = match Engine::new(&wc) {
+            Ok(engine) => engine,
+            // The pool reserves its whole address space up front, which a
+            // `ulimit -v` (or a tool like valgrind) refuses. Instances then
+            // come from the heap: slower to create, still bounded by each
+            // store's limiter, so the sandbox's limits hold either way.
+            Err(pool_error) => {
+                tracing::warn!(
+                    error = %format!("{pool_error:#}"),
+                    "the plugin instance pool could not reserve its memory; allocating instances on demand"
+                );
+                wc.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+                Engine::new(&wc).map_err(|e| {
+                    Error::new(
+                        ErrorCode::Internal,
+                        format!("could not create the wasm engine: {e:#} (with the instance pool: {pool_error:#})"),
+                    )
+                })?
+            }
+        };
         let mut linker = Linker::new(&engine);
         sandbox::add_to_linker(&mut linker).map_err(|e| {
             Error::new(
