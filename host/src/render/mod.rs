@@ -113,9 +113,12 @@ impl Rasterizer {
     }
 }
 
-/// PNG with fdeflate's fast mode: on chart images (flat colours, text)
-/// it encodes about 5x faster than the default zlib level for files about
-/// twice as large, and encoding was a third of rasterization time.
+/// PNG with fdeflate's fast mode and the Paeth filter on every row. On
+/// chart images (flat colours, text) fdeflate encodes about 5x faster
+/// than the default zlib level. Choosing a filter per row (the default)
+/// tries all five on each row; Paeth alone measured 35% fewer
+/// instructions for files 6% larger, and Sub or Up were cheaper still but
+/// made files 40-70% larger.
 fn encode_png(pixmap: &resvg::tiny_skia::Pixmap) -> Result<Vec<u8>> {
     // tiny-skia stores premultiplied alpha; PNG wants it straight. Charts
     // are usually opaque, where the two are the same bytes.
@@ -141,6 +144,7 @@ fn encode_png(pixmap: &resvg::tiny_skia::Pixmap) -> Result<Vec<u8>> {
     encoder.set_color(png::ColorType::Rgba);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::Filter::Paeth);
     let mut writer = encoder.write_header().map_err(fail)?;
     writer.write_image_data(&straight).map_err(fail)?;
     writer.finish().map_err(fail)?;
