@@ -1,7 +1,7 @@
 //! Text widths as the rasterizer will draw them: the bundled faces, shaped
 //! by harfrust exactly as usvg shapes them (kerning and ligatures included).
 
-use harfrust::{FontRef, ShapeOptions, ShaperData, UnicodeBuffer};
+use harfrust::{FontRef, GlyphBuffer, ShapeOptions, ShaperData, UnicodeBuffer};
 use read_fonts::TableProvider;
 
 use super::fonts;
@@ -11,14 +11,14 @@ use super::fonts;
 /// one host call take seconds (host calls are not interruptible).
 const EXACT_LIMIT: usize = 4096;
 
-struct Face {
+pub(super) struct Face {
     font: FontRef<'static>,
     data: ShaperData,
     units_per_em: f32,
 }
 
 impl Face {
-    fn new(bytes: &'static [u8]) -> Face {
+    pub(super) fn new(bytes: &'static [u8]) -> Face {
         // The bundled fonts are known-good; failing here is a build defect.
         let font = FontRef::new(bytes).expect("bundled font parses");
         let data = ShaperData::new(&font);
@@ -30,13 +30,19 @@ impl Face {
         }
     }
 
-    fn advance(&self, text: &str) -> f32 {
+    /// `text` shaped as usvg shapes it: default features, direction and
+    /// script guessed from the text.
+    pub(super) fn shape(&self, text: &str) -> GlyphBuffer {
         let shaper = self.data.shaper(&self.font).build();
         let mut buffer = UnicodeBuffer::new();
         buffer.push_str(text);
         buffer.guess_segment_properties();
-        let out = shaper.shape(buffer, ShapeOptions::new());
-        let units: i64 = out
+        shaper.shape(buffer, ShapeOptions::new())
+    }
+
+    fn advance(&self, text: &str) -> f32 {
+        let units: i64 = self
+            .shape(text)
             .glyph_positions()
             .iter()
             .map(|p| i64::from(p.x_advance))
