@@ -7,6 +7,7 @@
 //! on any machine, whatever fonts it has installed.
 
 mod fonts;
+mod glyphs;
 mod measure;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ impl Scale {
 #[derive(Clone)]
 pub struct Rasterizer {
     options: Arc<resvg::usvg::Options<'static>>,
+    glyphs: Arc<glyphs::GlyphCache>,
 }
 
 /// Largest PNG side in px; a chart asking for more is refused rather than
@@ -69,6 +71,7 @@ impl Rasterizer {
         };
         Rasterizer {
             options: Arc::new(options),
+            glyphs: Arc::default(),
         }
     }
 
@@ -108,7 +111,7 @@ impl Rasterizer {
         let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
             .ok_or_else(|| Error::new(ErrorCode::RenderFailed, "could not allocate the image"))?;
         let transform = resvg::tiny_skia::Transform::from_scale(scale.factor(), scale.factor());
-        resvg::render(tree, transform, &mut pixmap.as_mut());
+        self.glyphs.render(tree, transform, &mut pixmap.as_mut());
         encode_png(&pixmap)
     }
 }
