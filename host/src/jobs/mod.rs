@@ -147,6 +147,12 @@ impl JobService {
             if *shutdown.borrow() {
                 break;
             }
+            // Registered before looking at the queue: work submitted between
+            // an empty claim and the wait below still wakes this worker
+            // (notify_waiters keeps no permit for later waiters).
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             match self.store.claim_task(&worker, self.config.lease).await {
                 Ok(Some((task, job_started))) => {
                     if job_started {
@@ -163,7 +169,7 @@ impl JobService {
                         }
                     }
                     tokio::select! {
-                        _ = self.wake.notified() => {}
+                        _ = notified => {}
                         _ = tokio::time::sleep(self.config.poll) => {}
                         _ = shutdown.changed() => {}
                     }
