@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::{self, ChartRequest, OutputFormats};
 use crate::plugins::{CancelToken, PluginRegistry};
 use crate::render::{Rasterizer, Scale};
-use crate::store::{CachedRender, CancelOutcome, NewEvent, Store, TaskOutcome};
+use crate::store::{CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome};
 use crate::style;
 use model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
 
@@ -310,31 +310,26 @@ impl JobService {
     /// is recalculated and published.
     pub async fn finalize(&self, job_id: &str) -> Result<()> {
         match self.store.finalize_job(job_id).await? {
-            Some(status) => {
-                if let Some(job) = self.store.job(job_id).await? {
-                    self.emit_job_status(job_id, &job.trace_id, status).await;
-                }
+            Finalized::Ended { status, trace_id } => {
+                self.emit_job_status(job_id, &trace_id, status).await;
             }
-            None => {
-                if let Some(job) = self.store.job(job_id).await?
-                    && !job.status().is_terminal()
-                {
-                    let _ = self
-                        .events
-                        .emit(NewEvent {
-                            job_id: job_id.to_string(),
-                            task_id: None,
-                            entity_type: "job",
-                            event_type: kind::PROGRESS,
-                            level: "info",
-                            message: format!("job {}% done", job.progress_total),
-                            progress: Some(job.progress_total),
-                            payload: json!({"progress_total": job.progress_total}),
-                            trace_id: job.trace_id.clone(),
-                        })
-                        .await;
-                }
+            Finalized::Progress { progress, trace_id } => {
+                let _ = self
+                    .events
+                    .emit(NewEvent {
+                        job_id: job_id.to_string(),
+                        task_id: None,
+                        entity_type: "job",
+                        event_type: kind::PROGRESS,
+                        level: "info",
+                        message: format!("job {progress}% done"),
+                        progress: Some(progress),
+                        payload: json!({"progress_total": progress}),
+                        trace_id,
+                    })
+                    .await;
             }
+            Finalized::Unchanged => {}
         }
         Ok(())
     }

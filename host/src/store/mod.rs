@@ -123,6 +123,17 @@ pub enum CancelOutcome {
     AlreadyFinished(JobStatus),
 }
 
+/// What [`Store::finalize_job`] did to a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finalized {
+    /// This call gave the job its final status.
+    Ended { status: JobStatus, trace_id: String },
+    /// Tasks are still active; the job's progress is now `progress`.
+    Progress { progress: i64, trace_id: String },
+    /// The job had already ended (or is gone).
+    Unchanged,
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
@@ -713,20 +724,38 @@ impl Store {
     }
 
     /// If no task of the job is pending or running, sets its final status
-    /// (SUCCESS / PARTIAL_SUCCESS / FAILED) and progress. Exactly one caller
-    /// wins; it gets the status, the others `None`.
-    pub async fn finalize_job(&self, job_id: &str) -> Result<Option<JobStatus>> {
-        let (active, succeeded, total): (i64, i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(status IN ('PENDING', 'RUNNING')), 0), COALESCE(SUM(status = 'SUCCESS'), 0), COUNT(*) \
+    /// (SUCCESS / PARTIAL_SUCCESS / FAILED) and progress; otherwise
+    /// recomputes its progress. Exactly one caller ends a job. Two
+    /// statements: the job's trace id comes back from the update rather
+    /// than from another read.
+    pub async fn finalize_job(&self, job_id: &str) -> Result<Finalized> {
+        let (active, succeeded, total, progress): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(status IN ('PENDING', 'RUNNING')), 0), COALESCE(SUM(status = 'SUCCESS'), 0), COUNT(*), \
+             COALESCE(CAST(AVG(CASE WHEN status IN ('SUCCESS', 'FAILED', 'CANCELLED') THEN 100 ELSE progress END) AS INTEGER), 0) \
              FROM image_tasks WHERE job_id = ?",
         )
         .bind(job_id)
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
+        let ts = now();
         if active > 0 {
-            self.update_progress(job_id).await?;
-            return Ok(None);
+            let trace: Option<String> = sqlx::query_scalar(
+                "UPDATE jobs SET progress_total = ?, updated_at = ? WHERE id = ? AND status IN ('PENDING', 'RUNNING') \
+                 RETURNING trace_id",
+            )
+            .bind(progress)
+            .bind(&ts)
+            .bind(job_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+            return Ok(
+                trace.map_or(Finalized::Unchanged, |trace_id| Finalized::Progress {
+                    progress,
+                    trace_id,
+                }),
+            );
         }
         let status = if total > 0 && succeeded == total {
             JobStatus::Success
@@ -735,40 +764,23 @@ impl Store {
         } else {
             JobStatus::Failed
         };
-        let ts = now();
-        let n = sqlx::query(
+        let trace: Option<String> = sqlx::query_scalar(
             "UPDATE jobs SET status = ?, progress_total = 100, updated_at = ?, finished_at = ? \
-             WHERE id = ? AND status IN ('PENDING', 'RUNNING')",
+             WHERE id = ? AND status IN ('PENDING', 'RUNNING') RETURNING trace_id",
         )
         .bind(status.as_str())
         .bind(&ts)
         .bind(&ts)
         .bind(job_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        Ok((n == 1).then_some(status))
-    }
-
-    /// Recomputes a running job's progress from its tasks.
-    pub async fn update_progress(&self, job_id: &str) -> Result<i64> {
-        let progress: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(CAST(AVG(CASE WHEN status IN ('SUCCESS', 'FAILED', 'CANCELLED') THEN 100 ELSE progress END) AS INTEGER), 0) \
-             FROM image_tasks WHERE job_id = ?",
-        )
-        .bind(job_id)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        sqlx::query("UPDATE jobs SET progress_total = ?, updated_at = ? WHERE id = ? AND status IN ('PENDING', 'RUNNING')")
-            .bind(progress)
-            .bind(now())
-            .bind(job_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(progress)
+        Ok(
+            trace.map_or(Finalized::Unchanged, |trace_id| Finalized::Ended {
+                status,
+                trace_id,
+            }),
+        )
     }
 
     /// Jobs left RUNNING with no active task (e.g. the process died between
