@@ -163,6 +163,11 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // By default every acquire pings the connection first: a round
+            // trip to its worker thread before each statement, guarding
+            // against a server hanging up. A local file cannot, and the
+            // queue's statements are latency the job waits on.
+            .test_before_acquire(false)
             .connect_with(opts)
             .await
             .map_err(db)?;
