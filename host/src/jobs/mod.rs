@@ -69,10 +69,19 @@ pub struct JobService {
     running: Mutex<HashMap<String, CancelToken>>,
     /// Parsed datasets by id; parsing the canonical JSON per task is waste.
     datasets: Mutex<HashMap<String, Arc<Dataset>>>,
+    /// What tasks need of their job, by job id: read once per job rather
+    /// than once per task, as it never changes after the job is created.
+    job_inputs: Mutex<HashMap<String, Arc<JobInputs>>>,
     wake: Notify,
 }
 
 const DATASET_CACHE: usize = 32;
+const JOB_INPUTS_CACHE: usize = 1024;
+
+struct JobInputs {
+    dataset_id: String,
+    visualization_config: String,
+}
 
 impl JobService {
     pub fn new(
@@ -91,6 +100,7 @@ impl JobService {
             config,
             running: Mutex::new(HashMap::new()),
             datasets: Mutex::new(HashMap::new()),
+            job_inputs: Mutex::new(HashMap::new()),
             wake: Notify::new(),
         })
     }
@@ -392,19 +402,7 @@ impl JobService {
     }
 
     async fn render_task(&self, task: &ImageTaskRow) -> std::result::Result<Rendered, TaskError> {
-        let job = self
-            .store
-            .job(&task.job_id)
-            .await
-            .map_err(TaskError::Transient)?
-            .ok_or_else(|| {
-                TaskError::Final(
-                    Error::new(ErrorCode::Internal, "the job no longer exists"),
-                    None,
-                    None,
-                    None,
-                )
-            })?;
+        let job = self.job_inputs(&task.job_id).await?;
         let dataset = self.dataset(&job.dataset_id).await?;
         let plugin = self
             .plugin_for(task)
@@ -520,6 +518,40 @@ impl JobService {
             logs: json!({"stdout": art.logs.stdout, "stderr": art.logs.stderr}),
             cache_hit: false,
         })
+    }
+
+    async fn job_inputs(&self, job_id: &str) -> std::result::Result<Arc<JobInputs>, TaskError> {
+        if let Some(found) = self
+            .job_inputs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(job_id)
+        {
+            return Ok(found.clone());
+        }
+        let job = self
+            .store
+            .job(job_id)
+            .await
+            .map_err(TaskError::Transient)?
+            .ok_or_else(|| {
+                TaskError::Final(
+                    Error::new(ErrorCode::Internal, "the job no longer exists"),
+                    None,
+                    None,
+                    None,
+                )
+            })?;
+        let inputs = Arc::new(JobInputs {
+            dataset_id: job.dataset_id,
+            visualization_config: job.visualization_config,
+        });
+        let mut cache = self.job_inputs.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= JOB_INPUTS_CACHE {
+            cache.clear();
+        }
+        cache.insert(job_id.to_string(), inputs.clone());
+        Ok(inputs)
     }
 
     async fn dataset(&self, id: &str) -> std::result::Result<Arc<Dataset>, TaskError> {
