@@ -29,6 +29,7 @@ pub mod error;
 pub mod events;
 pub mod ingest;
 pub mod jobs;
+mod memo;
 pub mod metrics;
 pub mod pipeline;
 pub mod plugins;

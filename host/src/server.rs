@@ -139,10 +139,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let registry = Arc::new(registry);
     let metrics = Arc::new(Metrics::new());
     let events = EventBus::new(store.clone());
+    // One rasterizer (font database and glyph cache) for upload checks and
+    // workers alike.
+    let rasterizer = Rasterizer::new();
     let catalog = PluginCatalog::new(
         registry.clone(),
         store.clone(),
-        Rasterizer::new(),
+        rasterizer.clone(),
         config.plugins_dir.clone(),
     )?;
     catalog.start().await?;
@@ -156,6 +159,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         store.clone(),
         events,
         registry,
+        rasterizer,
         metrics.clone(),
         config.workers.clone(),
     );

@@ -19,6 +19,7 @@ use tokio::sync::{Notify, watch};
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::{EventBus, kind};
+use crate::memo::BoundedCache;
 use crate::metrics::Metrics;
 use crate::pipeline::{self, ChartRequest, OutputFormats};
 use crate::plugins::{CancelToken, PluginRegistry};
@@ -68,10 +69,10 @@ pub struct JobService {
     /// Cancel tokens of the plugins running in this process, by task id.
     running: Mutex<HashMap<String, CancelToken>>,
     /// Parsed datasets by id; parsing the canonical JSON per task is waste.
-    datasets: Mutex<HashMap<String, Arc<Dataset>>>,
+    datasets: BoundedCache<String, Arc<Dataset>>,
     /// What tasks need of their job, by job id: read once per job rather
     /// than once per task, as it never changes after the job is created.
-    job_inputs: Mutex<HashMap<String, Arc<JobInputs>>>,
+    job_inputs: BoundedCache<String, Arc<JobInputs>>,
     wake: Notify,
 }
 
@@ -88,6 +89,7 @@ impl JobService {
         store: Store,
         events: EventBus,
         registry: Arc<PluginRegistry>,
+        rasterizer: Rasterizer,
         metrics: Arc<Metrics>,
         config: WorkerConfig,
     ) -> Arc<Self> {
@@ -95,12 +97,12 @@ impl JobService {
             store,
             events,
             registry,
-            rasterizer: Rasterizer::new(),
+            rasterizer,
             metrics,
             config,
             running: Mutex::new(HashMap::new()),
-            datasets: Mutex::new(HashMap::new()),
-            job_inputs: Mutex::new(HashMap::new()),
+            datasets: BoundedCache::new(DATASET_CACHE),
+            job_inputs: BoundedCache::new(JOB_INPUTS_CACHE),
             wake: Notify::new(),
         })
     }
@@ -521,13 +523,8 @@ impl JobService {
     }
 
     async fn job_inputs(&self, job_id: &str) -> std::result::Result<Arc<JobInputs>, TaskError> {
-        if let Some(found) = self
-            .job_inputs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(job_id)
-        {
-            return Ok(found.clone());
+        if let Some(found) = self.job_inputs.get(job_id) {
+            return Ok(found);
         }
         let job = self
             .store
@@ -546,22 +543,13 @@ impl JobService {
             dataset_id: job.dataset_id,
             visualization_config: job.visualization_config,
         });
-        let mut cache = self.job_inputs.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= JOB_INPUTS_CACHE {
-            cache.clear();
-        }
-        cache.insert(job_id.to_string(), inputs.clone());
+        self.job_inputs.insert(job_id.to_string(), inputs.clone());
         Ok(inputs)
     }
 
     async fn dataset(&self, id: &str) -> std::result::Result<Arc<Dataset>, TaskError> {
-        if let Some(d) = self
-            .datasets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-        {
-            return Ok(d.clone());
+        if let Some(d) = self.datasets.get(id) {
+            return Ok(d);
         }
         let row = self.store.dataset(id).await.map_err(TaskError::Transient)?;
         let parsed: Dataset = serde_json::from_str(&row.canonical).map_err(|e| {
@@ -576,11 +564,7 @@ impl JobService {
             )
         })?;
         let parsed = Arc::new(parsed);
-        let mut cache = self.datasets.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= DATASET_CACHE {
-            cache.clear();
-        }
-        cache.insert(id.to_string(), parsed.clone());
+        self.datasets.insert(id.to_string(), parsed.clone());
         Ok(parsed)
     }
 

@@ -19,13 +19,14 @@
 //! The same walk over the tree also spares resvg a layer for a translucent
 //! group that holds a single solid shape (see `render_group`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use resvg::tiny_skia::{self, FillRule, Mask, PathBuilder, PixmapMut, Transform};
 use resvg::usvg::{self, fontdb};
 use skrifa::MetadataProvider;
 use skrifa::outline::{DrawSettings, OutlinePen};
+
+use crate::memo::BoundedCache;
 
 /// Quarter-pixel phases: finer makes no visible difference at chart sizes
 /// and divides the cache's hit rate.
@@ -72,9 +73,21 @@ struct GlyphMask {
 
 /// Process-wide glyph masks, shared by every rasterization of one font
 /// database (glyph keys name that database's faces).
-#[derive(Default)]
 pub(super) struct GlyphCache {
-    masks: Mutex<HashMap<Key, Glyph>>,
+    masks: BoundedCache<Key, Glyph>,
+    /// Glyphs rasterized so far: what the cache did not answer.
+    #[cfg(test)]
+    misses: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for GlyphCache {
+    fn default() -> Self {
+        GlyphCache {
+            masks: BoundedCache::new(MAX_GLYPHS),
+            #[cfg(test)]
+            misses: Default::default(),
+        }
+    }
 }
 
 impl GlyphCache {
@@ -208,28 +221,22 @@ impl GlyphCache {
     }
 
     fn glyph(&self, tree: &usvg::Tree, key: Key) -> Glyph {
-        if let Some(found) = self.lock().get(&key) {
-            return found.clone();
+        if let Some(found) = self.masks.get(&key) {
+            return found;
         }
         // Rasterized outside the lock: another thread may do the same
         // glyph at once, and both get the same pixels.
         let made = rasterize(tree, key);
-        let mut masks = self.lock();
-        if masks.len() >= MAX_GLYPHS {
-            masks.clear();
-        }
-        masks.insert(key, made.clone());
+        #[cfg(test)]
+        self.misses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.masks.insert(key, made.clone());
         made
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Glyph>> {
-        // A panic while holding the lock leaves a map that is still valid.
-        self.masks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
-        self.lock().len()
+        self.masks.len()
     }
 }
 
@@ -248,7 +255,7 @@ fn walkable(group: &usvg::Group) -> bool {
 
 /// What resvg does for a solid stroke. Filling a line draws nothing.
 fn stroke_line(path: &usvg::Path, transform: Transform, pixmap: &mut PixmapMut) {
-    if let Some(paint @ SolidPaint::Stroke(..)) = solid_stroke(path, 1.0) {
+    if let Some(paint) = solid_stroke(path, 1.0) {
         paint_path(path, &paint, transform, pixmap);
     }
 }
@@ -545,10 +552,12 @@ mod tests {
             cache.render(&tree, Transform::identity(), &mut p.as_mut());
             p.take()
         };
+        let misses = || cache.misses.load(std::sync::atomic::Ordering::Relaxed);
         let first = draw();
-        let cached = cache.len();
+        let rasterized = misses();
+        assert!(rasterized > 40, "glyphs rasterized: {rasterized}");
         assert_eq!(draw(), first);
-        assert_eq!(cache.len(), cached, "nothing new to rasterize");
+        assert_eq!(misses(), rasterized, "every glyph came from the cache");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use harfrust::{FontRef, GlyphBuffer, ShapeOptions, ShaperData, UnicodeBuffer};
 use read_fonts::TableProvider;
 
 use super::fonts;
+use crate::memo::BoundedCache;
 
 /// Longest text shaped exactly; longer text is measured by its first
 /// `EXACT_LIMIT` chars and extrapolated, so a hostile plugin cannot make
@@ -53,7 +54,7 @@ impl Face {
 
 /// Widths already computed, shared by every plugin call: charts of one
 /// dataset measure the same labels over and over. Bounded by clearing.
-type WidthCache = std::sync::Mutex<std::collections::HashMap<(String, u32, bool), f32>>;
+type WidthCache = BoundedCache<(String, u32, bool), f32>;
 const CACHE_ENTRIES: usize = 50_000;
 /// Texts longer than this are not cached (they are rare and would crowd
 /// out the labels that repeat).
@@ -77,7 +78,7 @@ impl TextMeasurer {
         TextMeasurer {
             regular: Face::new(fonts::regular()),
             bold: Face::new(fonts::bold()),
-            cache: WidthCache::default(),
+            cache: WidthCache::new(CACHE_ENTRIES),
         }
     }
 
@@ -91,20 +92,11 @@ impl TextMeasurer {
         let chars = text.chars().count();
         if chars <= CACHE_MAX_CHARS {
             let key = (text.to_string(), size.to_bits(), bold);
-            if let Some(w) = self
-                .cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&key)
-            {
-                return *w;
+            if let Some(w) = self.cache.get(&key) {
+                return w;
             }
             let w = face.advance(text) * size;
-            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            if cache.len() >= CACHE_ENTRIES {
-                cache.clear();
-            }
-            cache.insert(key, w);
+            self.cache.insert(key, w);
             return w;
         }
         if chars <= EXACT_LIMIT {

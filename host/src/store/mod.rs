@@ -743,49 +743,34 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
-        let ts = now();
-        if active > 0 {
-            let trace: Option<String> = sqlx::query_scalar(
-                "UPDATE jobs SET progress_total = ?, updated_at = ? WHERE id = ? AND status IN ('PENDING', 'RUNNING') \
-                 RETURNING trace_id",
-            )
-            .bind(progress)
-            .bind(&ts)
-            .bind(job_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-            return Ok(
-                trace.map_or(Finalized::Unchanged, |trace_id| Finalized::Progress {
-                    progress,
-                    trace_id,
-                }),
-            );
-        }
-        let status = if total > 0 && succeeded == total {
+        let ended = (active == 0).then_some(if total > 0 && succeeded == total {
             JobStatus::Success
         } else if succeeded > 0 {
             JobStatus::PartialSuccess
         } else {
             JobStatus::Failed
-        };
+        });
+        let ts = now();
+        // One update either way: an ended job gets its status, 100% and a
+        // finish time; a running one its progress. Only a job still
+        // pending or running changes, so exactly one caller ends it.
         let trace: Option<String> = sqlx::query_scalar(
-            "UPDATE jobs SET status = ?, progress_total = 100, updated_at = ?, finished_at = ? \
-             WHERE id = ? AND status IN ('PENDING', 'RUNNING') RETURNING trace_id",
+            "UPDATE jobs SET status = COALESCE(?1, status), progress_total = ?2, updated_at = ?3, \
+             finished_at = CASE WHEN ?1 IS NULL THEN finished_at ELSE ?3 END \
+             WHERE id = ?4 AND status IN ('PENDING', 'RUNNING') RETURNING trace_id",
         )
-        .bind(status.as_str())
-        .bind(&ts)
+        .bind(ended.map(|s| s.as_str()))
+        .bind(if ended.is_some() { 100 } else { progress })
         .bind(&ts)
         .bind(job_id)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(
-            trace.map_or(Finalized::Unchanged, |trace_id| Finalized::Ended {
-                status,
-                trace_id,
-            }),
-        )
+        Ok(match (trace, ended) {
+            (None, _) => Finalized::Unchanged,
+            (Some(trace_id), Some(status)) => Finalized::Ended { status, trace_id },
+            (Some(trace_id), None) => Finalized::Progress { progress, trace_id },
+        })
     }
 
     /// Jobs left RUNNING with no active task (e.g. the process died between
