@@ -91,7 +91,9 @@ async fn stream(state: AppState, job_id: String, mut last: i64, mut socket: WebS
         loop {
             tokio::select! {
                 r = rx.recv() => match r {
-                    Ok(e) if e.job_id == job_id => break,
+                    // Events already sent (read from the log with an
+                    // earlier one of their batch) need no new read.
+                    Ok(e) if e.job_id == job_id && e.id > last => break,
                     Ok(_) => continue,
                     Err(RecvError::Lagged(_)) => break,
                     Err(RecvError::Closed) => return,
