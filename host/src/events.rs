@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 
 use crate::error::Result;
 use crate::jobs::model::EventRow;
-use crate::store::{NewEvent, Store};
+use crate::store::{NewEvent, Store, WriteTx};
 
 /// Event types (seed-compatible).
 pub mod kind {
@@ -41,6 +41,14 @@ impl EventBus {
         // No subscriber is not an error: the event is in the log.
         let _ = self.tx.send(Arc::new(row.clone()));
         Ok(row)
+    }
+
+    /// Commits `tx`, then publishes the events it inserted.
+    pub async fn commit(&self, tx: WriteTx) -> Result<()> {
+        for row in tx.commit().await? {
+            let _ = self.tx.send(Arc::new(row));
+        }
+        Ok(())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<EventRow>> {

@@ -288,11 +288,12 @@ pub async fn create_job(
             })
             .collect(),
     };
-    let (job, created) = state.store.create_job(&new_job).await?;
+    let (job, tasks, created) = state.store.create_job(&new_job).await?;
     if created {
         state.jobs.notify_new_work();
+        return job_created(&state, &job, Some(tasks), true).await;
     }
-    job_created(&state, &job, created).await
+    job_created(&state, &job, None, false).await
 }
 
 /// The answer to a job creation: 201 with the new job, or 200 with the
@@ -300,9 +301,13 @@ pub async fn create_job(
 async fn job_created(
     state: &AppState,
     job: &crate::jobs::model::JobRow,
+    tasks: Option<Vec<crate::jobs::model::ImageTaskRow>>,
     created: bool,
 ) -> Result<Response, ApiError> {
-    let tasks = state.store.tasks_of_job(&job.id).await?;
+    let tasks = match tasks {
+        Some(tasks) => tasks,
+        None => state.store.tasks_of_job(&job.id).await?,
+    };
     let body = JobCreated {
         job_id: job.id.clone(),
         status: job.status.clone(),
@@ -367,7 +372,7 @@ async fn replay_or_check_limit(
     if let Some(key) = key.map(str::trim).filter(|k| !k.is_empty())
         && let Some(job) = state.store.job_by_key(user_id, key).await?
     {
-        return job_created(state, &job, false).await.map(Some);
+        return job_created(state, &job, None, false).await.map(Some);
     }
     check_active_jobs(state, user_id).await?;
     Ok(None)

@@ -22,9 +22,9 @@ use crate::events::{EventBus, kind};
 use crate::memo::BoundedCache;
 use crate::metrics::Metrics;
 use crate::pipeline::{self, ChartRequest, OutputFormats};
-use crate::plugins::{CancelToken, PluginRegistry};
+use crate::plugins::{CancelToken, PluginFailure, PluginRegistry};
 use crate::render::{Rasterizer, Scale};
-use crate::store::{CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome};
+use crate::store::{CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome, WriteTx};
 use crate::style;
 use model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
 
@@ -132,7 +132,9 @@ impl JobService {
     /// (a crash between the two). Run at start-up and periodically.
     pub async fn sweep(&self) -> Result<()> {
         for job_id in self.store.unfinalized_jobs().await? {
-            self.finalize(&job_id).await?;
+            let mut w = self.store.write().await?;
+            self.finalize_in(&mut w, &job_id).await?;
+            self.events.commit(w).await?;
         }
         Ok(())
     }
@@ -155,8 +157,13 @@ impl JobService {
 
     async fn worker_loop(self: Arc<Self>, worker: String, mut shutdown: watch::Receiver<bool>) {
         let mut last_sweep = Instant::now();
+        // A task claimed in the same transaction that recorded the last
+        // one, so a busy worker takes one turn of the writer per task.
+        let mut next: Option<ImageTaskRow> = None;
         loop {
             if *shutdown.borrow() {
+                // A task claimed but not started is given back by the
+                // shutdown's lease release.
                 break;
             }
             // Registered before looking at the queue: work submitted between
@@ -165,13 +172,14 @@ impl JobService {
             let notified = self.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.store.claim_task(&worker, self.config.lease).await {
-                Ok(Some((task, job_started))) => {
-                    if job_started {
-                        self.emit_job_status(&task.job_id, &task.trace_id, JobStatus::Running)
-                            .await;
-                    }
-                    self.generate_image_task(&worker, task).await;
+            let claimed = match next.take() {
+                Some(task) => Ok(Some(task)),
+                None => self.claim(&worker).await,
+            };
+            match claimed {
+                Ok(Some(task)) => {
+                    let claim_next = !*shutdown.borrow();
+                    next = self.generate_image_task(&worker, task, claim_next).await;
                 }
                 Ok(None) => {
                     if last_sweep.elapsed() > Duration::from_secs(5) {
@@ -194,29 +202,76 @@ impl JobService {
         }
     }
 
-    /// Runs one claimed task to a terminal state (or back to the queue on a
-    /// transient error), then tries to finalise its job.
-    async fn generate_image_task(&self, worker: &str, task: ImageTaskRow) {
-        let started = Instant::now();
-        let job_id = task.job_id.clone();
-        self.emit(
+    async fn claim(&self, worker: &str) -> Result<Option<ImageTaskRow>> {
+        let mut w = self.store.write().await?;
+        let task = self.claim_in(&mut w, worker).await?;
+        self.events.commit(w).await?;
+        Ok(task)
+    }
+
+    /// Claims the oldest runnable task in `w`, and records that it started
+    /// (and that its job did, for the first).
+    async fn claim_in(&self, w: &mut WriteTx, worker: &str) -> Result<Option<ImageTaskRow>> {
+        let Some((task, job_started)) = w.claim_task(worker, self.config.lease).await? else {
+            return Ok(None);
+        };
+        if job_started {
+            w.insert_event(job_status_event(
+                &task.job_id,
+                &task.trace_id,
+                JobStatus::Running,
+            ));
+        }
+        w.insert_event(task_event(
             &task,
             kind::START,
             "info",
             format!("{} started", task.algorithm_key),
             Some(10),
             json!({"algorithm_key": task.algorithm_key, "attempt": task.attempts}),
-        )
-        .await;
+        ));
+        Ok(Some(task))
+    }
+
+    /// Runs one claimed task to a terminal state (or back to the queue on a
+    /// transient error) and finalises its job, recording all of it in one
+    /// transaction, which also claims the worker's next task when
+    /// `claim_next`. If that transaction fails, the task keeps its lease
+    /// and runs again when the lease expires.
+    async fn generate_image_task(
+        &self,
+        worker: &str,
+        task: ImageTaskRow,
+        claim_next: bool,
+    ) -> Option<ImageTaskRow> {
+        let started = Instant::now();
         let outcome = self.render_task(&task).await;
         let duration_ms = started.elapsed().as_millis() as i64;
         let recorded = match outcome {
             Ok(done) => {
                 self.metrics
                     .observe_render(&task.algorithm_key, started.elapsed(), done.cache_hit);
+                let event = task_event(
+                    &task,
+                    kind::DONE,
+                    "info",
+                    format!(
+                        "{} done{}",
+                        task.algorithm_key,
+                        if done.cache_hit { " (cached)" } else { "" }
+                    ),
+                    Some(100),
+                    json!({
+                        "algorithm_key": task.algorithm_key,
+                        "algorithm_version": done.version,
+                        "plugin_sha256": done.sha256,
+                        "cache_hit": done.cache_hit,
+                        "duration_ms": duration_ms,
+                    }),
+                );
                 let outcome = TaskOutcome::Success {
-                    algorithm_version: done.version.clone(),
-                    plugin_sha256: done.sha256.clone(),
+                    algorithm_version: done.version,
+                    plugin_sha256: done.sha256,
                     png_sha256: done.cached.png_sha256.clone(),
                     svg_sha256: done.cached.svg_sha256.clone(),
                     chart_data: done.cached.chart_data.clone(),
@@ -225,56 +280,29 @@ impl JobService {
                     cache_hit: done.cache_hit,
                     duration_ms,
                 };
-                match self.store.finish_task(&task.id, worker, &outcome).await {
-                    Ok(true) => {
-                        self.emit(
-                            &task,
-                            kind::DONE,
-                            "info",
-                            format!(
-                                "{} done{}",
-                                task.algorithm_key,
-                                if done.cache_hit { " (cached)" } else { "" }
-                            ),
-                            Some(100),
-                            json!({
-                                "algorithm_key": task.algorithm_key,
-                                "algorithm_version": done.version,
-                                "plugin_sha256": done.sha256,
-                                "cache_hit": done.cache_hit,
-                                "duration_ms": duration_ms,
-                            }),
-                        )
-                        .await;
-                        true
-                    }
-                    Ok(false) => false,
-                    Err(e) => {
-                        tracing::error!(task = %task.id, error = %e, "recording a result failed");
-                        false
-                    }
-                }
+                let fresh = done.store_as.map(|key| (key, done.cached));
+                self.record(worker, &task, &outcome, fresh.as_ref(), event, claim_next)
+                    .await
             }
             Err(TaskError::Transient(e)) if task.attempts < self.config.max_attempts => {
                 tracing::warn!(task = %task.id, error = %e, "transient failure, re-queued");
-                let _ = self.store.requeue_task(&task.id, worker, &e.message).await;
-                self.emit(
+                let event = task_event(
                     &task,
                     kind::PROGRESS,
                     "warning",
                     format!("{} will be retried: {}", task.algorithm_key, e.message),
                     Some(0),
                     json!({"retry": true, "attempt": task.attempts}),
-                )
-                .await;
+                );
+                let requeued = self.requeue(worker, &task, &e.message, event).await;
                 self.wake.notify_one();
-                return;
+                requeued.map(|()| None)
             }
             Err(TaskError::Transient(e) | TaskError::Final(e, ..))
                 if e.code == ErrorCode::PluginCancelled =>
             {
                 // The job was cancelled under us; cancel_job recorded it.
-                false
+                Ok(None)
             }
             Err(err) => {
                 let (e, version, sha, logs) = match err {
@@ -282,64 +310,101 @@ impl JobService {
                     TaskError::Transient(e) => (e, None, None, None),
                 };
                 self.metrics.observe_failure(&task.algorithm_key, e.code);
+                let event_type = if e.code.as_str().starts_with("PLUGIN_") {
+                    kind::ALGORITHM_ERROR
+                } else {
+                    kind::ERROR
+                };
+                let event = task_event(
+                    &task,
+                    event_type,
+                    "error",
+                    format!("{} failed: {}", task.algorithm_key, e.message),
+                    Some(100),
+                    json!({"algorithm_key": task.algorithm_key, "error_code": e.code.as_str(), "error_message": e.message}),
+                );
                 let outcome = TaskOutcome::Failed {
                     algorithm_version: version,
                     plugin_sha256: sha,
                     error_code: e.code.as_str().to_string(),
-                    error_message: e.message.clone(),
+                    error_message: e.message,
                     plugin_logs: logs.map(|l| l.to_string()),
                     duration_ms,
                 };
-                match self.store.finish_task(&task.id, worker, &outcome).await {
-                    Ok(true) => {
-                        let event_type = if e.code.as_str().starts_with("PLUGIN_") {
-                            kind::ALGORITHM_ERROR
-                        } else {
-                            kind::ERROR
-                        };
-                        self.emit(
-                            &task,
-                            event_type,
-                            "error",
-                            format!("{} failed: {}", task.algorithm_key, e.message),
-                            Some(100),
-                            json!({"algorithm_key": task.algorithm_key, "error_code": e.code.as_str(), "error_message": e.message}),
-                        )
-                        .await;
-                        true
-                    }
-                    _ => false,
-                }
+                self.record(worker, &task, &outcome, None, event, claim_next)
+                    .await
             }
         };
-        if recorded && let Err(e) = self.finalize(&job_id).await {
-            tracing::error!(job = %job_id, error = %e, "finalising failed");
-        }
+        recorded.unwrap_or_else(|e| {
+            tracing::error!(task = %task.id, error = %e, "recording a result failed");
+            None
+        })
     }
 
-    /// `finalize_job`: when no task is active, the job gets its final status
-    /// and exactly one `job_status_changed` event; otherwise its progress
-    /// is recalculated and published.
-    pub async fn finalize(&self, job_id: &str) -> Result<()> {
-        match self.store.finalize_job(job_id).await? {
+    /// Stores a fresh render in the result cache, records the task's end
+    /// and its event if `worker` still holds it (a task cancelled or
+    /// re-claimed meanwhile keeps its state), finalises the job, and
+    /// claims the next task when `claim_next`.
+    async fn record(
+        &self,
+        worker: &str,
+        task: &ImageTaskRow,
+        outcome: &TaskOutcome,
+        fresh: Option<&(String, CachedRender)>,
+        event: NewEvent,
+        claim_next: bool,
+    ) -> Result<Option<ImageTaskRow>> {
+        let mut w = self.store.write().await?;
+        if let Some((key, cached)) = fresh {
+            w.put_cached_render(key, cached).await?;
+        }
+        if w.finish_task(&task.id, worker, outcome).await? {
+            w.insert_event(event);
+            self.finalize_in(&mut w, &task.job_id).await?;
+        }
+        let next = if claim_next {
+            self.claim_in(&mut w, worker).await?
+        } else {
+            None
+        };
+        self.events.commit(w).await?;
+        Ok(next)
+    }
+
+    async fn requeue(
+        &self,
+        worker: &str,
+        task: &ImageTaskRow,
+        reason: &str,
+        event: NewEvent,
+    ) -> Result<()> {
+        let mut w = self.store.write().await?;
+        if w.requeue_task(&task.id, worker, reason).await? {
+            w.insert_event(event);
+        }
+        self.events.commit(w).await
+    }
+
+    /// `finalize_job`, inside `w`: when no task is active, the job gets its
+    /// final status and exactly one `job_status_changed` event; otherwise
+    /// its progress is recalculated and published.
+    async fn finalize_in(&self, w: &mut WriteTx, job_id: &str) -> Result<()> {
+        match w.finalize_job(job_id).await? {
             Finalized::Ended { status, trace_id } => {
-                self.emit_job_status(job_id, &trace_id, status).await;
+                w.insert_event(job_status_event(job_id, &trace_id, status));
             }
             Finalized::Progress { progress, trace_id } => {
-                let _ = self
-                    .events
-                    .emit(NewEvent {
-                        job_id: job_id.to_string(),
-                        task_id: None,
-                        entity_type: "job",
-                        event_type: kind::PROGRESS,
-                        level: "info",
-                        message: format!("job {progress}% done"),
-                        progress: Some(progress),
-                        payload: json!({"progress_total": progress}),
-                        trace_id,
-                    })
-                    .await;
+                w.insert_event(NewEvent {
+                    job_id: job_id.to_string(),
+                    task_id: None,
+                    entity_type: "job",
+                    event_type: kind::PROGRESS,
+                    level: "info",
+                    message: format!("job {progress}% done"),
+                    progress: Some(progress),
+                    payload: json!({"progress_total": progress}),
+                    trace_id,
+                });
             }
             Finalized::Unchanged => {}
         }
@@ -376,8 +441,17 @@ impl JobService {
                     })
                     .await;
             }
-            self.emit_job_status(&job.id, &job.trace_id, JobStatus::Cancelled)
-                .await;
+            if let Err(e) = self
+                .events
+                .emit(job_status_event(
+                    &job.id,
+                    &job.trace_id,
+                    JobStatus::Cancelled,
+                ))
+                .await
+            {
+                tracing::error!(error = %e, "emitting an event failed");
+            }
         }
         Ok(outcome)
     }
@@ -436,6 +510,7 @@ impl JobService {
                 cached,
                 logs: json!({"stdout": "", "stderr": ""}),
                 cache_hit: true,
+                store_as: None,
             });
         }
 
@@ -446,33 +521,56 @@ impl JobService {
             .insert(task.id.clone(), token.clone());
         let rasterizer = self.rasterizer.clone();
         let runtime = self.registry.runtime().clone();
+        let files = self.store.files().clone();
         let plugin_for_run = plugin.clone();
         let dataset_for_run = dataset.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let request = ChartRequest {
-                dataset: &dataset_for_run,
-                params: &params,
-                style: &style,
-                formats: OutputFormats {
-                    svg: true,
-                    png: format.wants_png().then_some(Scale::X1),
-                },
-            };
-            pipeline::render_chart(
-                &runtime,
-                &rasterizer,
-                &plugin_for_run,
-                &request,
-                Some(&token),
-            )
-        })
-        .await;
+        // The artifacts are hashed and written on the render thread too:
+        // file I/O on the async runtime would stall the connections it
+        // serves meanwhile.
+        let result =
+            tokio::task::spawn_blocking(move || -> std::result::Result<_, PluginFailure> {
+                let request = ChartRequest {
+                    dataset: &dataset_for_run,
+                    params: &params,
+                    style: &style,
+                    formats: OutputFormats {
+                        svg: true,
+                        png: format.wants_png().then_some(Scale::X1),
+                    },
+                };
+                let art = pipeline::render_chart(
+                    &runtime,
+                    &rasterizer,
+                    &plugin_for_run,
+                    &request,
+                    Some(&token),
+                )?;
+                let stored = (|| -> Result<CachedRender> {
+                    let png = art
+                        .png
+                        .as_ref()
+                        .map(|png| files.put(png, "png"))
+                        .transpose()?;
+                    let svg = format
+                        .wants_svg()
+                        .then(|| files.put(art.svg.as_bytes(), "svg"))
+                        .transpose()?;
+                    Ok(CachedRender {
+                        png_sha256: png,
+                        svg_sha256: svg,
+                        chart_data: art.chart_data.to_string(),
+                        warnings: Value::from(art.warnings.clone()).to_string(),
+                    })
+                })();
+                Ok((art.logs, stored))
+            })
+            .await;
         self.running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&task.id);
-        let art = match result {
-            Ok(Ok(art)) => art,
+        let (logs, stored) = match result {
+            Ok(Ok(done)) => done,
             Ok(Err(failure)) => {
                 let logs = json!({"stdout": failure.logs.stdout, "stderr": failure.logs.stderr});
                 return Err(TaskError::Final(failure.error, version, sha, Some(logs)));
@@ -484,41 +582,13 @@ impl JobService {
                 )));
             }
         };
-        let png_sha256 = match &art.png {
-            Some(png) => Some(
-                self.store
-                    .files()
-                    .put(png, "png")
-                    .map_err(TaskError::Transient)?,
-            ),
-            None => None,
-        };
-        let svg_sha256 = if format.wants_svg() {
-            Some(
-                self.store
-                    .files()
-                    .put(art.svg.as_bytes(), "svg")
-                    .map_err(TaskError::Transient)?,
-            )
-        } else {
-            None
-        };
-        let cached = CachedRender {
-            png_sha256,
-            svg_sha256,
-            chart_data: art.chart_data.to_string(),
-            warnings: Value::from(art.warnings.clone()).to_string(),
-        };
-        self.store
-            .put_cached_render(&key, &cached)
-            .await
-            .map_err(TaskError::Transient)?;
         Ok(Rendered {
             version: plugin.info.version.clone(),
             sha256: plugin.sha256.clone(),
-            cached,
-            logs: json!({"stdout": art.logs.stdout, "stderr": art.logs.stderr}),
+            cached: stored.map_err(TaskError::Transient)?,
+            logs: json!({"stdout": logs.stdout, "stderr": logs.stderr}),
             cache_hit: false,
+            store_as: Some(key),
         })
     }
 
@@ -567,51 +637,46 @@ impl JobService {
         self.datasets.insert(id.to_string(), parsed.clone());
         Ok(parsed)
     }
+}
 
-    async fn emit(
-        &self,
-        task: &ImageTaskRow,
-        event_type: &'static str,
-        level: &'static str,
-        message: String,
-        progress: Option<i64>,
-        payload: Value,
-    ) {
-        let event = NewEvent {
-            job_id: task.job_id.clone(),
-            task_id: Some(task.id.clone()),
-            entity_type: "image_task",
-            event_type,
-            level,
-            message,
-            progress,
-            payload,
-            trace_id: task.trace_id.clone(),
-        };
-        if let Err(e) = self.events.emit(event).await {
-            tracing::error!(error = %e, "emitting an event failed");
-        }
+/// An event of `task`.
+fn task_event(
+    task: &ImageTaskRow,
+    event_type: &'static str,
+    level: &'static str,
+    message: String,
+    progress: Option<i64>,
+    payload: Value,
+) -> NewEvent {
+    NewEvent {
+        job_id: task.job_id.clone(),
+        task_id: Some(task.id.clone()),
+        entity_type: "image_task",
+        event_type,
+        level,
+        message,
+        progress,
+        payload,
+        trace_id: task.trace_id.clone(),
     }
+}
 
-    async fn emit_job_status(&self, job_id: &str, trace_id: &str, status: JobStatus) {
-        let event = NewEvent {
-            job_id: job_id.to_string(),
-            task_id: None,
-            entity_type: "job",
-            event_type: kind::JOB_STATUS_CHANGED,
-            level: if status == JobStatus::Failed {
-                "error"
-            } else {
-                "info"
-            },
-            message: format!("job {}", status.as_str()),
-            progress: status.is_terminal().then_some(100),
-            payload: json!({"status": status.as_str()}),
-            trace_id: trace_id.to_string(),
-        };
-        if let Err(e) = self.events.emit(event).await {
-            tracing::error!(error = %e, "emitting an event failed");
-        }
+/// The `job_status_changed` event; a terminal one carries 100%.
+fn job_status_event(job_id: &str, trace_id: &str, status: JobStatus) -> NewEvent {
+    NewEvent {
+        job_id: job_id.to_string(),
+        task_id: None,
+        entity_type: "job",
+        event_type: kind::JOB_STATUS_CHANGED,
+        level: if status == JobStatus::Failed {
+            "error"
+        } else {
+            "info"
+        },
+        message: format!("job {}", status.as_str()),
+        progress: status.is_terminal().then_some(100),
+        payload: json!({"status": status.as_str()}),
+        trace_id: trace_id.to_string(),
     }
 }
 
@@ -619,6 +684,8 @@ struct Rendered {
     version: String,
     sha256: String,
     cached: CachedRender,
+    /// The result-cache key to store a fresh render under.
+    store_as: Option<String>,
     logs: Value,
     cache_hit: bool,
 }

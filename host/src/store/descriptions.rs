@@ -60,7 +60,7 @@ impl Store {
         .bind(&d.trace_id)
         .bind(&ts)
         .bind(&ts)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(db)
     }
@@ -98,7 +98,7 @@ impl Store {
         .bind(now_ms + lease.as_millis() as i64)
         .bind(now())
         .bind(now_ms)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(db)
     }
@@ -117,7 +117,7 @@ impl Store {
         .bind(now_ms() + lease.as_millis() as i64)
         .bind(id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?
         .rows_affected();
@@ -173,7 +173,7 @@ impl Store {
             .bind(&ts)
             .bind(id)
             .bind(worker)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?
             .rows_affected();
@@ -189,7 +189,7 @@ impl Store {
         )
         .bind(now())
         .bind(worker_prefix)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?
         .rows_affected();

@@ -8,6 +8,7 @@
 mod artifacts;
 mod descriptions;
 mod plugins;
+mod queue;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -16,12 +17,14 @@ use std::time::Duration;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 pub use artifacts::FileStore;
 pub use descriptions::{DescriptionOutcome, NewDescription};
 pub use plugins::{PluginRecord, PluginStats};
+pub use queue::WriteTx;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
@@ -134,9 +137,18 @@ pub enum Finalized {
     Unchanged,
 }
 
+/// SQLite allows one writer at a time. Writers in separate connections
+/// find the database locked and back off in SQLite's busy handler, which
+/// sleeps 1, 2, 5, 10 ms and more between tries: a queue whose workers,
+/// event log and API all write at once spent most of its latency there.
+/// So every write goes through one connection (`writer`), where writes
+/// wait their turn in the pool's queue and are woken the moment the
+/// previous one commits; reads use `pool`, whose read-only connections
+/// WAL lets run beside a write.
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
     files: FileStore,
     data_dir: PathBuf,
 }
@@ -161,25 +173,34 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
             // By default every acquire pings the connection first: a round
             // trip to its worker thread before each statement, guarding
             // against a server hanging up. A local file cannot, and the
             // queue's statements are latency the job waits on.
             .test_before_acquire(false)
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await
             .map_err(db)?;
-        MIGRATOR.run(&pool).await.map_err(|e| {
+        MIGRATOR.run(&writer).await.map_err(|e| {
             Error::new(
                 ErrorCode::Internal,
                 format!("database migration failed: {e}"),
             )
         })?;
+        // Read-only, so a write sent here by mistake fails at once instead
+        // of contending with the writer.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .test_before_acquire(false)
+            .connect_with(opts.read_only(true))
+            .await
+            .map_err(db)?;
         let files = FileStore::new(data_dir.join("files"))?;
         Ok(Store {
             pool,
+            writer,
             files,
             data_dir: data_dir.to_path_buf(),
         })
@@ -218,13 +239,13 @@ impl Store {
             .bind(name)
             .bind(role)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         if admin {
             sqlx::query("UPDATE users SET role = 'admin' WHERE name = ?")
                 .bind(name)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(db)?;
         }
@@ -247,7 +268,7 @@ impl Store {
             .bind(&user.id)
             .bind(hash_token(&token))
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         Ok(token)
@@ -284,7 +305,11 @@ impl Store {
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
         let summary = serde_json::to_string(&dataset.digest())
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
         sqlx::query(
             "INSERT INTO datasets (id, sha256, source_type, file_name, size_bytes, canonical, created_at, summary) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
@@ -336,7 +361,7 @@ impl Store {
             .bind(id)
             .bind(&user.id)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         Ok(())
@@ -381,18 +406,23 @@ impl Store {
 
     // ---- jobs ----------------------------------------------------------------
 
-    /// Creates a job and its tasks in one transaction. With an idempotency
-    /// key already used by this user, returns the existing job and `false`:
-    /// the unique constraint decides, so concurrent requests race safely.
-    pub async fn create_job(&self, job: &NewJob) -> Result<(JobRow, bool)> {
+    /// Creates a job and its tasks in one transaction, returning them
+    /// (tasks in position order). With an idempotency key already used by
+    /// this user, returns the existing job, no tasks, and `false`: the
+    /// unique constraint decides, so concurrent requests race safely.
+    pub async fn create_job(&self, job: &NewJob) -> Result<(JobRow, Vec<ImageTaskRow>, bool)> {
         let id = uuid::Uuid::new_v4().to_string();
         let trace_id = uuid::Uuid::new_v4().simple().to_string();
         let ts = now();
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        let inserted = sqlx::query(
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let inserted: Option<JobRow> = sqlx::query_as(
             "INSERT INTO jobs (id, dataset_id, created_by, status, progress_total, idempotency_key, \
              visualization_config, trace_id, created_at, updated_at) VALUES (?, ?, ?, 'PENDING', 0, ?, ?, ?, ?, ?) \
-             ON CONFLICT(created_by, idempotency_key) DO NOTHING",
+             ON CONFLICT(created_by, idempotency_key) DO NOTHING RETURNING *",
         )
         .bind(&id)
         .bind(&job.dataset_id)
@@ -402,12 +432,10 @@ impl Store {
         .bind(&trace_id)
         .bind(&ts)
         .bind(&ts)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(db)?
-        .rows_affected()
-            == 1;
-        if !inserted {
+        .map_err(db)?;
+        let Some(row) = inserted else {
             tx.rollback().await.map_err(db)?;
             // Only a repeated (user, key) pair can conflict, so the key is set.
             let existing = match &job.idempotency_key {
@@ -420,37 +448,42 @@ impl Store {
                     "job insert conflicted but no job holds its idempotency key",
                 )
             })?;
-            return Ok((existing, false));
-        }
-        for (i, t) in job.tasks.iter().enumerate() {
-            sqlx::query(
+            return Ok((existing, Vec::new(), false));
+        };
+        let mut tasks: Vec<ImageTaskRow> = Vec::with_capacity(job.tasks.len());
+        // One statement per chunk rather than per task; a chunk stays far
+        // below SQLite's limit of 32766 bound values.
+        for (chunk_index, chunk) in job.tasks.chunks(500).enumerate() {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO image_tasks (id, job_id, position, algorithm_key, requested_version, \
-                 algorithm_version, plugin_sha256, params, output_format, status, trace_id, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)",
-            )
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&id)
-            .bind(i as i64)
-            .bind(&t.algorithm_key)
-            .bind(&t.requested_version)
-            .bind(&t.algorithm_version)
-            .bind(&t.plugin_sha256)
-            .bind(t.params.to_string())
-            .bind(t.output_format.as_str())
-            .bind(&trace_id)
-            .bind(&ts)
-            .bind(&ts)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+                 algorithm_version, plugin_sha256, params, output_format, status, trace_id, created_at, updated_at) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut row, (i, t)| {
+                row.push_bind(uuid::Uuid::new_v4().to_string())
+                    .push_bind(id.clone())
+                    .push_bind((chunk_index * 500 + i) as i64)
+                    .push_bind(t.algorithm_key.clone())
+                    .push_bind(t.requested_version.clone())
+                    .push_bind(t.algorithm_version.clone())
+                    .push_bind(t.plugin_sha256.clone())
+                    .push_bind(t.params.to_string())
+                    .push_bind(t.output_format.as_str())
+                    .push_bind("PENDING")
+                    .push_bind(trace_id.clone())
+                    .push_bind(ts.clone())
+                    .push_bind(ts.clone());
+            });
+            q.push(" RETURNING *");
+            tasks.extend(
+                q.build_query_as::<ImageTaskRow>()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db)?,
+            );
         }
-        let row: JobRow = sqlx::query_as("SELECT * FROM jobs WHERE id = ?")
-            .bind(&id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        Ok((row, true))
+        tasks.sort_by_key(|t| t.position);
+        Ok((row, tasks, true))
     }
 
     /// The job `user_id` created with idempotency key `key`, if any.
@@ -579,139 +612,6 @@ impl Store {
 
     // ---- the queue -------------------------------------------------------------
 
-    /// Atomically claims the oldest runnable task: pending, or running with
-    /// an expired lease (its worker died). Marks the job RUNNING.
-    /// Returns the task and whether its job just started.
-    pub async fn claim_task(
-        &self,
-        worker: &str,
-        lease: Duration,
-    ) -> Result<Option<(ImageTaskRow, bool)>> {
-        let now_ms = now_ms();
-        let ts = now();
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        // Two lookups, each walking the queue index from its status (an
-        // OR of the two would scan every task ever queued): abandoned
-        // leases first, as they are the oldest work, then pending tasks.
-        let task: Option<ImageTaskRow> = sqlx::query_as(
-            "UPDATE image_tasks SET status = 'RUNNING', lease_owner = ?1, lease_expires_ms = ?2, \
-             attempts = attempts + 1, progress = 10, started_at = COALESCE(started_at, ?3), updated_at = ?3 \
-             WHERE id = COALESCE( \
-                 (SELECT t.id FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
-                  WHERE t.status = 'RUNNING' AND t.lease_expires_ms < ?4 AND j.status IN ('PENDING', 'RUNNING') \
-                  ORDER BY t.created_at, t.position LIMIT 1), \
-                 (SELECT t.id FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
-                  WHERE t.status = 'PENDING' AND j.status IN ('PENDING', 'RUNNING') \
-                  ORDER BY t.created_at, t.position LIMIT 1)) \
-             RETURNING *",
-        )
-        .bind(worker)
-        .bind(now_ms + lease.as_millis() as i64)
-        .bind(&ts)
-        .bind(now_ms)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        let Some(task) = task else {
-            tx.commit().await.map_err(db)?;
-            return Ok(None);
-        };
-        let started = sqlx::query("UPDATE jobs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND status = 'PENDING'")
-            .bind(&ts)
-            .bind(&task.job_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected()
-            == 1;
-        tx.commit().await.map_err(db)?;
-        Ok(Some((task, started)))
-    }
-
-    /// Records how a task ended, if `worker` still holds it. Returns false
-    /// when the task was cancelled or re-claimed meanwhile (the result is
-    /// then discarded, never written over a terminal state).
-    pub async fn finish_task(
-        &self,
-        task_id: &str,
-        worker: &str,
-        outcome: &TaskOutcome,
-    ) -> Result<bool> {
-        let ts = now();
-        let q = match outcome {
-            TaskOutcome::Success {
-                algorithm_version,
-                plugin_sha256,
-                png_sha256,
-                svg_sha256,
-                chart_data,
-                warnings,
-                plugin_logs,
-                cache_hit,
-                duration_ms,
-            } => sqlx::query(
-                "UPDATE image_tasks SET status = 'SUCCESS', progress = 100, algorithm_version = ?, plugin_sha256 = ?, \
-                 png_sha256 = ?, svg_sha256 = ?, chart_data = ?, warnings = ?, plugin_logs = ?, cache_hit = ?, \
-                 duration_ms = ?, error_code = NULL, error_message = NULL, lease_owner = NULL, lease_expires_ms = NULL, \
-                 updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
-            )
-            .bind(algorithm_version)
-            .bind(plugin_sha256)
-            .bind(png_sha256)
-            .bind(svg_sha256)
-            .bind(chart_data)
-            .bind(warnings)
-            .bind(plugin_logs)
-            .bind(*cache_hit)
-            .bind(duration_ms),
-            TaskOutcome::Failed {
-                algorithm_version,
-                plugin_sha256,
-                error_code,
-                error_message,
-                plugin_logs,
-                duration_ms,
-            } => sqlx::query(
-                "UPDATE image_tasks SET status = 'FAILED', progress = 100, algorithm_version = COALESCE(?, algorithm_version), plugin_sha256 = COALESCE(?, plugin_sha256), \
-                 error_code = ?, error_message = ?, plugin_logs = ?, duration_ms = ?, lease_owner = NULL, \
-                 lease_expires_ms = NULL, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
-            )
-            .bind(algorithm_version)
-            .bind(plugin_sha256)
-            .bind(error_code)
-            .bind(error_message)
-            .bind(plugin_logs)
-            .bind(duration_ms),
-        };
-        let n = q
-            .bind(&ts)
-            .bind(&ts)
-            .bind(task_id)
-            .bind(worker)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        Ok(n == 1)
-    }
-
-    /// Gives a task back to the queue after a transient host error.
-    pub async fn requeue_task(&self, task_id: &str, worker: &str, reason: &str) -> Result<bool> {
-        let n = sqlx::query(
-            "UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, lease_expires_ms = NULL, \
-             error_message = ?, updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
-        )
-        .bind(reason)
-        .bind(now())
-        .bind(task_id)
-        .bind(worker)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        Ok(n == 1)
-    }
-
     /// Releases every task this worker holds (graceful shutdown): they are
     /// pending again at once instead of waiting for their leases.
     pub async fn release_leases(&self, worker_prefix: &str) -> Result<u64> {
@@ -721,56 +621,11 @@ impl Store {
         )
         .bind(now())
         .bind(worker_prefix)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?
         .rows_affected();
         Ok(n)
-    }
-
-    /// If no task of the job is pending or running, sets its final status
-    /// (SUCCESS / PARTIAL_SUCCESS / FAILED) and progress; otherwise
-    /// recomputes its progress. Exactly one caller ends a job. Two
-    /// statements: the job's trace id comes back from the update rather
-    /// than from another read.
-    pub async fn finalize_job(&self, job_id: &str) -> Result<Finalized> {
-        let (active, succeeded, total, progress): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(status IN ('PENDING', 'RUNNING')), 0), COALESCE(SUM(status = 'SUCCESS'), 0), COUNT(*), \
-             COALESCE(CAST(AVG(CASE WHEN status IN ('SUCCESS', 'FAILED', 'CANCELLED') THEN 100 ELSE progress END) AS INTEGER), 0) \
-             FROM image_tasks WHERE job_id = ?",
-        )
-        .bind(job_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
-        let ended = (active == 0).then_some(if total > 0 && succeeded == total {
-            JobStatus::Success
-        } else if succeeded > 0 {
-            JobStatus::PartialSuccess
-        } else {
-            JobStatus::Failed
-        });
-        let ts = now();
-        // One update either way: an ended job gets its status, 100% and a
-        // finish time; a running one its progress. Only a job still
-        // pending or running changes, so exactly one caller ends it.
-        let trace: Option<String> = sqlx::query_scalar(
-            "UPDATE jobs SET status = COALESCE(?1, status), progress_total = ?2, updated_at = ?3, \
-             finished_at = CASE WHEN ?1 IS NULL THEN finished_at ELSE ?3 END \
-             WHERE id = ?4 AND status IN ('PENDING', 'RUNNING') RETURNING trace_id",
-        )
-        .bind(ended.map(|s| s.as_str()))
-        .bind(if ended.is_some() { 100 } else { progress })
-        .bind(&ts)
-        .bind(job_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(match (trace, ended) {
-            (None, _) => Finalized::Unchanged,
-            (Some(trace_id), Some(status)) => Finalized::Ended { status, trace_id },
-            (Some(trace_id), None) => Finalized::Progress { progress, trace_id },
-        })
     }
 
     /// Jobs left RUNNING with no active task (e.g. the process died between
@@ -788,7 +643,11 @@ impl Store {
     /// Cancels a job and its pending and running tasks.
     pub async fn cancel_job(&self, job_id: &str) -> Result<CancelOutcome> {
         let ts = now();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
         let n = sqlx::query(
             "UPDATE jobs SET status = 'CANCELLED', updated_at = ?, finished_at = ? WHERE id = ? AND status IN ('PENDING', 'RUNNING')",
         )
@@ -847,44 +706,14 @@ impl Store {
             .map_err(db)
     }
 
-    pub async fn put_cached_render(&self, key: &str, r: &CachedRender) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO render_cache (cache_key, png_sha256, svg_sha256, chart_data, warnings, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(cache_key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(&r.png_sha256)
-        .bind(&r.svg_sha256)
-        .bind(&r.chart_data)
-        .bind(&r.warnings)
-        .bind(now())
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
-    }
-
     // ---- events ---------------------------------------------------------------------
 
     pub async fn insert_event(&self, e: &NewEvent) -> Result<EventRow> {
-        sqlx::query_as(
-            "INSERT INTO events (event_uuid, job_id, task_id, entity_type, event_type, level, message, progress, \
-             payload, trace_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(&e.job_id)
-        .bind(&e.task_id)
-        .bind(e.entity_type)
-        .bind(e.event_type)
-        .bind(e.level)
-        .bind(&e.message)
-        .bind(e.progress)
-        .bind(e.payload.to_string())
-        .bind(&e.trace_id)
-        .bind(now())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)
+        let mut conn = self.writer.acquire().await.map_err(db)?;
+        insert_events_on(&mut conn, std::slice::from_ref(e))
+            .await?
+            .pop()
+            .ok_or_else(|| Error::new(ErrorCode::Internal, "an inserted event was not returned"))
     }
 
     pub async fn events_after(
@@ -954,6 +783,40 @@ impl Store {
             .await
             .map_err(db)
     }
+}
+
+/// Appends events to the log in one statement; rows come back in id
+/// (insertion) order.
+async fn insert_events_on(
+    conn: &mut SqliteConnection,
+    events: &[NewEvent],
+) -> Result<Vec<EventRow>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ts = now();
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO events (event_uuid, job_id, task_id, entity_type, event_type, level, message, progress, \
+         payload, trace_id, created_at) ",
+    );
+    q.push_values(events, |mut row, e| {
+        row.push_bind(uuid::Uuid::new_v4().to_string())
+            .push_bind(e.job_id.clone())
+            .push_bind(e.task_id.clone())
+            .push_bind(e.entity_type)
+            .push_bind(e.event_type)
+            .push_bind(e.level)
+            .push_bind(e.message.clone())
+            .push_bind(e.progress)
+            .push_bind(e.payload.to_string())
+            .push_bind(e.trace_id.clone())
+            .push_bind(ts.clone());
+    });
+    q.push(" RETURNING *");
+    // SQLite does not promise RETURNING order for several rows.
+    let mut rows: Vec<EventRow> = q.build_query_as().fetch_all(conn).await.map_err(db)?;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
 }
 
 fn hash_token(token: &str) -> String {

@@ -66,7 +66,7 @@ impl Store {
         .bind(origin)
         .bind(status)
         .bind(&ts)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         Ok(())
@@ -95,7 +95,7 @@ impl Store {
             .bind(value)
             .bind(now())
             .bind(sha256)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         Ok(())
