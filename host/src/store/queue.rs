@@ -1,7 +1,8 @@
-//! The queue's write transactions. A task's claim and its start event,
-//! and its result, its event and its job's finalisation, each commit
-//! together: one turn of the single writer instead of one per statement,
-//! and no state in which a task has ended but its job has not heard.
+//! The queue's write transactions. A task's result, its event, its job's
+//! finalisation and the worker's next claim (with that task's start
+//! event) commit together: one turn of the single writer per task instead
+//! of one per statement, and no state in which a task has ended but its
+//! job has not heard.
 
 use std::time::Duration;
 
