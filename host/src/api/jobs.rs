@@ -288,23 +288,23 @@ pub async fn create_job(
             })
             .collect(),
     };
-    let (job, tasks, created) = state.store.create_job(&new_job).await?;
-    if created {
+    let (job, new_tasks) = state.store.create_job(&new_job).await?;
+    if new_tasks.is_some() {
         state.jobs.notify_new_work();
-        return job_created(&state, &job, Some(tasks), true).await;
     }
-    job_created(&state, &job, None, false).await
+    job_created(&state, &job, new_tasks).await
 }
 
-/// The answer to a job creation: 201 with the new job, or 200 with the
-/// job an idempotency key already named.
+/// The answer to a job creation: 201 with the new job (`new_tasks` are
+/// the tasks just created with it), or 200 with the job an idempotency
+/// key already named (`None`: its tasks are read here).
 async fn job_created(
     state: &AppState,
     job: &crate::jobs::model::JobRow,
-    tasks: Option<Vec<crate::jobs::model::ImageTaskRow>>,
-    created: bool,
+    new_tasks: Option<Vec<crate::jobs::model::ImageTaskRow>>,
 ) -> Result<Response, ApiError> {
-    let tasks = match tasks {
+    let created = new_tasks.is_some();
+    let tasks = match new_tasks {
         Some(tasks) => tasks,
         None => state.store.tasks_of_job(&job.id).await?,
     };
@@ -372,7 +372,7 @@ async fn replay_or_check_limit(
     if let Some(key) = key.map(str::trim).filter(|k| !k.is_empty())
         && let Some(job) = state.store.job_by_key(user_id, key).await?
     {
-        return job_created(state, &job, None, false).await.map(Some);
+        return job_created(state, &job, None).await.map(Some);
     }
     check_active_jobs(state, user_id).await?;
     Ok(None)

@@ -24,7 +24,9 @@ use crate::metrics::Metrics;
 use crate::pipeline::{self, ChartRequest, OutputFormats};
 use crate::plugins::{CancelToken, PluginFailure, PluginRegistry};
 use crate::render::{Rasterizer, Scale};
-use crate::store::{CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome, WriteTx};
+use crate::store::{
+    CachedRender, CancelOutcome, FileStore, Finalized, NewEvent, Store, TaskOutcome, WriteTx,
+};
 use crate::style;
 use model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
 
@@ -249,8 +251,9 @@ impl JobService {
         let duration_ms = started.elapsed().as_millis() as i64;
         let recorded = match outcome {
             Ok(done) => {
+                let cache_hit = done.cache_hit();
                 self.metrics
-                    .observe_render(&task.algorithm_key, started.elapsed(), done.cache_hit);
+                    .observe_render(&task.algorithm_key, started.elapsed(), cache_hit);
                 let event = task_event(
                     &task,
                     kind::DONE,
@@ -258,14 +261,14 @@ impl JobService {
                     format!(
                         "{} done{}",
                         task.algorithm_key,
-                        if done.cache_hit { " (cached)" } else { "" }
+                        if cache_hit { " (cached)" } else { "" }
                     ),
                     Some(100),
                     json!({
                         "algorithm_key": task.algorithm_key,
                         "algorithm_version": done.version,
                         "plugin_sha256": done.sha256,
-                        "cache_hit": done.cache_hit,
+                        "cache_hit": cache_hit,
                         "duration_ms": duration_ms,
                     }),
                 );
@@ -277,7 +280,7 @@ impl JobService {
                     chart_data: done.cached.chart_data.clone(),
                     warnings: done.cached.warnings.clone(),
                     plugin_logs: done.logs.to_string(),
-                    cache_hit: done.cache_hit,
+                    cache_hit,
                     duration_ms,
                 };
                 let fresh = done.store_as.map(|key| (key, done.cached));
@@ -509,7 +512,6 @@ impl JobService {
                 sha256: plugin.sha256.clone(),
                 cached,
                 logs: json!({"stdout": "", "stderr": ""}),
-                cache_hit: true,
                 store_as: None,
             });
         }
@@ -545,23 +547,7 @@ impl JobService {
                     &request,
                     Some(&token),
                 )?;
-                let stored = (|| -> Result<CachedRender> {
-                    let png = art
-                        .png
-                        .as_ref()
-                        .map(|png| files.put(png, "png"))
-                        .transpose()?;
-                    let svg = format
-                        .wants_svg()
-                        .then(|| files.put(art.svg.as_bytes(), "svg"))
-                        .transpose()?;
-                    Ok(CachedRender {
-                        png_sha256: png,
-                        svg_sha256: svg,
-                        chart_data: art.chart_data.to_string(),
-                        warnings: Value::from(art.warnings.clone()).to_string(),
-                    })
-                })();
+                let stored = store_artifacts(&files, &art, format);
                 Ok((art.logs, stored))
             })
             .await;
@@ -587,7 +573,6 @@ impl JobService {
             sha256: plugin.sha256.clone(),
             cached: stored.map_err(TaskError::Transient)?,
             logs: json!({"stdout": logs.stdout, "stderr": logs.stderr}),
-            cache_hit: false,
             store_as: Some(key),
         })
     }
@@ -680,14 +665,44 @@ fn job_status_event(job_id: &str, trace_id: &str, status: JobStatus) -> NewEvent
     }
 }
 
+/// Writes a render's files (content-addressed) and returns its cache
+/// record. A failure here is the host's (storage), not the plugin's.
+fn store_artifacts(
+    files: &FileStore,
+    art: &pipeline::ChartArtifacts,
+    format: OutputFormat,
+) -> Result<CachedRender> {
+    let png_sha256 = art
+        .png
+        .as_ref()
+        .map(|png| files.put(png, "png"))
+        .transpose()?;
+    let svg_sha256 = format
+        .wants_svg()
+        .then(|| files.put(art.svg.as_bytes(), "svg"))
+        .transpose()?;
+    Ok(CachedRender {
+        png_sha256,
+        svg_sha256,
+        chart_data: art.chart_data.to_string(),
+        warnings: Value::from(art.warnings.clone()).to_string(),
+    })
+}
+
 struct Rendered {
     version: String,
     sha256: String,
     cached: CachedRender,
-    /// The result-cache key to store a fresh render under.
+    /// The result-cache key to store a fresh render under; `None` when
+    /// the render came from the cache.
     store_as: Option<String>,
     logs: Value,
-    cache_hit: bool,
+}
+
+impl Rendered {
+    fn cache_hit(&self) -> bool {
+        self.store_as.is_none()
+    }
 }
 
 /// Transient errors are retried; final ones (every plugin failure: the

@@ -408,9 +408,9 @@ impl Store {
 
     /// Creates a job and its tasks in one transaction, returning them
     /// (tasks in position order). With an idempotency key already used by
-    /// this user, returns the existing job, no tasks, and `false`: the
+    /// this user, returns the existing job and `None` for the tasks: the
     /// unique constraint decides, so concurrent requests race safely.
-    pub async fn create_job(&self, job: &NewJob) -> Result<(JobRow, Vec<ImageTaskRow>, bool)> {
+    pub async fn create_job(&self, job: &NewJob) -> Result<(JobRow, Option<Vec<ImageTaskRow>>)> {
         let id = uuid::Uuid::new_v4().to_string();
         let trace_id = uuid::Uuid::new_v4().simple().to_string();
         let ts = now();
@@ -448,7 +448,7 @@ impl Store {
                     "job insert conflicted but no job holds its idempotency key",
                 )
             })?;
-            return Ok((existing, Vec::new(), false));
+            return Ok((existing, None));
         };
         let mut tasks: Vec<ImageTaskRow> = Vec::with_capacity(job.tasks.len());
         // One statement per chunk rather than per task; a chunk stays far
@@ -483,7 +483,7 @@ impl Store {
         }
         tx.commit().await.map_err(db)?;
         tasks.sort_by_key(|t| t.position);
-        Ok((row, tasks, true))
+        Ok((row, Some(tasks)))
     }
 
     /// The job `user_id` created with idempotency key `key`, if any.

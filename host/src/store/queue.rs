@@ -86,14 +86,13 @@ impl WriteTx {
         let Some(task) = task else {
             return Ok(None);
         };
-        let started = sqlx::query("UPDATE jobs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND status = 'PENDING'")
-            .bind(&ts)
-            .bind(&task.job_id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?
-            .rows_affected()
-            == 1;
+        let started = self
+            .changes_one(
+                sqlx::query("UPDATE jobs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND status = 'PENDING'")
+                    .bind(&ts)
+                    .bind(&task.job_id),
+            )
+            .await?;
         Ok(Some((task, started)))
     }
 
@@ -152,16 +151,8 @@ impl WriteTx {
             .bind(plugin_logs)
             .bind(duration_ms),
         };
-        let n = q
-            .bind(&ts)
-            .bind(&ts)
-            .bind(task_id)
-            .bind(worker)
-            .execute(&mut *self.tx)
+        self.changes_one(q.bind(&ts).bind(&ts).bind(task_id).bind(worker))
             .await
-            .map_err(db)?
-            .rows_affected();
-        Ok(n == 1)
     }
 
     /// Gives a task back to the queue after a transient host error.
@@ -171,18 +162,26 @@ impl WriteTx {
         worker: &str,
         reason: &str,
     ) -> Result<bool> {
-        let n = sqlx::query(
-            "UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, lease_expires_ms = NULL, \
-             error_message = ?, updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+        self.changes_one(
+            sqlx::query(
+                "UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, lease_expires_ms = NULL, \
+                 error_message = ?, updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+            )
+            .bind(reason)
+            .bind(now())
+            .bind(task_id)
+            .bind(worker),
         )
-        .bind(reason)
-        .bind(now())
-        .bind(task_id)
-        .bind(worker)
-        .execute(&mut *self.tx)
         .await
-        .map_err(db)?
-        .rows_affected();
+    }
+
+    /// Runs a guarded single-row update: whether its row was still in the
+    /// state the guard names.
+    async fn changes_one(
+        &mut self,
+        q: sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    ) -> Result<bool> {
+        let n = q.execute(&mut *self.tx).await.map_err(db)?.rows_affected();
         Ok(n == 1)
     }
 
@@ -277,7 +276,7 @@ mod tests {
             params: json!({}),
             output_format: OutputFormat::Both,
         };
-        let (job, created_tasks, created) = store
+        let (job, created_tasks) = store
             .create_job(&NewJob {
                 dataset_id: row.id,
                 created_by: user.id,
@@ -287,7 +286,7 @@ mod tests {
             })
             .await
             .expect("job");
-        assert!(created);
+        let created_tasks = created_tasks.expect("a new job");
         assert_eq!(
             created_tasks.iter().map(|t| t.position).collect::<Vec<_>>(),
             (0..tasks as i64).collect::<Vec<_>>()
