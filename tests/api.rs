@@ -168,6 +168,88 @@ async fn a_chart_missing_its_facet_makes_the_job_partial_success() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_result_the_database_refused_is_written_once_it_accepts_writes_again() {
+    use sqlx::{ConnectOptions, Connection};
+    // Leases long enough that a re-run after expiry could not finish
+    // within the wait below: the result must come from the retried write.
+    let s = TestServer::start_with(|c| c.workers.lease = std::time::Duration::from_secs(30)).await;
+    let mut db = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(s.dir.path().join("patchart.db"))
+        .busy_timeout(std::time::Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("open the server's database");
+    // Every attempt to record a finished task fails, as a write to a full
+    // or locked database would.
+    sqlx::query(
+        "CREATE TRIGGER refuse_results BEFORE UPDATE OF status ON image_tasks \
+         WHEN NEW.status IN ('SUCCESS', 'FAILED') BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+    )
+    .execute(&mut db)
+    .await
+    .expect("create the trigger");
+    let file = xlsx(&[
+        query_sheet("3 results found for x"),
+        facet(
+            "Countries (family)",
+            "Countries (family)",
+            &[("CN", 3.0), ("US", 1.0)],
+        ),
+    ]);
+    let images = json!([{"algorithm_key": "top_patent_countries", "params": {}}]);
+    let (status, created) = s.post_job(&s.admin_token, file, &images, None, None).await;
+    assert_eq!(status, 201, "{created}");
+    let job_id = created["job_id"].as_str().expect("id").to_string();
+    // The chart is drawn (its duration is observed just before the
+    // result is written) and the write refused.
+    let drawn = r#"patchart_plugin_duration_seconds_count{algorithm="top_patent_countries"} 1"#;
+    let mut was_drawn = false;
+    for _ in 0..200 {
+        let metrics = s
+            .get(&s.admin_token, "/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics");
+        if metrics.contains(drawn) {
+            was_drawn = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(was_drawn, "the chart was never drawn");
+    // Long enough for several refused attempts.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (_, job) = s
+        .get_json(&s.admin_token, &format!("/api/jobs/{job_id}/"))
+        .await;
+    assert_eq!(
+        job["status"], "RUNNING",
+        "nothing can end while writes fail: {job}"
+    );
+    sqlx::query("DROP TRIGGER refuse_results")
+        .execute(&mut db)
+        .await
+        .expect("drop the trigger");
+    db.close().await.expect("close");
+    let dropped = std::time::Instant::now();
+    let job = s.wait_job(&s.admin_token, &job_id).await;
+    assert_eq!(job["status"], "SUCCESS", "{job}");
+    let task = &job["image_tasks"][0];
+    assert_eq!(task["status"], "SUCCESS", "{task}");
+    assert_eq!(
+        task["attempts"], 1,
+        "drawn once; the retried write recorded it: {task}"
+    );
+    assert!(task["png_url"].is_string(), "{task}");
+    assert!(
+        dropped.elapsed() < std::time::Duration::from_secs(5),
+        "recorded {:?} after writes were accepted again",
+        dropped.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_hundred_concurrent_posts_with_one_key_make_one_job() {
     let s = std::sync::Arc::new(TestServer::start().await);
     let file = full_export();

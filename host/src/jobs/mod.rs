@@ -284,8 +284,15 @@ impl JobService {
                     duration_ms,
                 };
                 let fresh = done.store_as.map(|key| (key, done.cached));
-                self.record(worker, &task, &outcome, fresh.as_ref(), event, claim_next)
-                    .await
+                self.record_until_lease_ends(
+                    worker,
+                    &task,
+                    &outcome,
+                    fresh.as_ref(),
+                    event,
+                    claim_next,
+                )
+                .await
             }
             Err(TaskError::Transient(e)) if task.attempts < self.config.max_attempts => {
                 tracing::warn!(task = %task.id, error = %e, "transient failure, re-queued");
@@ -334,14 +341,52 @@ impl JobService {
                     plugin_logs: logs.map(|l| l.to_string()),
                     duration_ms,
                 };
-                self.record(worker, &task, &outcome, None, event, claim_next)
+                self.record_until_lease_ends(worker, &task, &outcome, None, event, claim_next)
                     .await
             }
         };
         recorded.unwrap_or_else(|e| {
-            tracing::error!(task = %task.id, error = %e, "recording a result failed");
+            tracing::error!(task = %task.id, error = %e, "recording a result failed; the task runs again when its lease expires");
             None
         })
+    }
+
+    /// `record`, retried while the task's lease lasts: a result that could
+    /// not be written (the database busy past its timeout, a full disk
+    /// freed a moment later) would otherwise be thrown away and its job
+    /// kept waiting for the lease to expire and the chart to be drawn
+    /// again. Retries leave the next claim out, so they are as small as
+    /// they can be; the worker's loop claims once the result is in.
+    async fn record_until_lease_ends(
+        &self,
+        worker: &str,
+        task: &ImageTaskRow,
+        outcome: &TaskOutcome,
+        fresh: Option<&(String, CachedRender)>,
+        event: NewEvent,
+        claim_next: bool,
+    ) -> Result<Option<ImageTaskRow>> {
+        let first = self
+            .record(worker, task, outcome, fresh, event.clone(), claim_next)
+            .await;
+        let Err(mut err) = first else { return first };
+        // Past the lease another worker may have re-claimed the task, and
+        // `finish_task` would then rightly refuse the stale result.
+        let lease_ends = Instant::now() + lease_left(task, self.config.lease);
+        let mut pause = RECORD_RETRY_FIRST_PAUSE;
+        while Instant::now() + pause < lease_ends {
+            tracing::warn!(task = %task.id, error = %err, retry_in_ms = pause.as_millis() as u64, "recording a result failed; retrying");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(RECORD_RETRY_MAX_PAUSE);
+            match self
+                .record(worker, task, outcome, fresh, event.clone(), false)
+                .await
+            {
+                Ok(next) => return Ok(next),
+                Err(e) => err = e,
+            }
+        }
+        Err(err)
     }
 
     /// Stores a fresh render in the result cache, records the task's end
@@ -621,6 +666,22 @@ impl JobService {
         let parsed = Arc::new(parsed);
         self.datasets.insert(id.to_string(), parsed.clone());
         Ok(parsed)
+    }
+}
+
+/// The first pause before a failed result is written again; pauses double
+/// up to the maximum.
+const RECORD_RETRY_FIRST_PAUSE: Duration = Duration::from_millis(50);
+const RECORD_RETRY_MAX_PAUSE: Duration = Duration::from_secs(2);
+
+/// How long `task`'s lease has left, from the expiry its claim stored
+/// (`lease` when the row carries none).
+fn lease_left(task: &ImageTaskRow, lease: Duration) -> Duration {
+    match task.lease_expires_ms {
+        Some(expires) => {
+            Duration::from_millis(u64::try_from(expires - crate::store::now_ms()).unwrap_or(0))
+        }
+        None => lease,
     }
 }
 
