@@ -323,6 +323,19 @@ async fn cancelling_mid_run_leaves_every_task_terminal() {
         events.last().expect("events")["payload"]["status"],
         "CANCELLED"
     );
+    // One event per task the cancellation took, and one terminal status.
+    let count = |kind: &str| events.iter().filter(|e| e["event_type"] == kind).count();
+    assert_eq!(
+        count("CANCELLED") as u64,
+        body["cancelled_tasks"].as_u64().expect("n")
+    );
+    let terminal = events
+        .iter()
+        .filter(|e| {
+            e["event_type"] == "job_status_changed" && e["payload"]["status"] == "CANCELLED"
+        })
+        .count();
+    assert_eq!(terminal, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

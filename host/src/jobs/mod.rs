@@ -463,44 +463,40 @@ impl JobService {
     /// interrupts the plugins running here (they stop within one epoch
     /// tick). `Err` with 409 semantics when the job already ended.
     pub async fn cancel_job(&self, job: &JobRow) -> Result<CancelOutcome> {
-        let outcome = self.store.cancel_job(&job.id).await?;
-        if let CancelOutcome::Cancelled { tasks } = &outcome {
-            {
-                let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-                for t in tasks {
-                    if let Some(token) = running.get(t) {
-                        token.cancel();
-                    }
-                }
-            }
-            for t in tasks {
-                let _ = self
-                    .events
-                    .emit(NewEvent {
-                        job_id: job.id.clone(),
-                        task_id: Some(t.clone()),
-                        entity_type: "image_task",
-                        event_type: kind::CANCELLED,
-                        level: "warning",
-                        message: "task cancelled".into(),
-                        progress: None,
-                        payload: json!({}),
-                        trace_id: job.trace_id.clone(),
-                    })
-                    .await;
-            }
-            if let Err(e) = self
-                .events
-                .emit(job_status_event(
-                    &job.id,
-                    &job.trace_id,
-                    JobStatus::Cancelled,
-                ))
-                .await
-            {
-                tracing::error!(error = %e, "emitting an event failed");
+        let mut w = self.store.write().await?;
+        let outcome = w.cancel_job(&job.id).await?;
+        let CancelOutcome::Cancelled { tasks } = &outcome else {
+            return Ok(outcome);
+        };
+        for t in tasks {
+            w.insert_event(NewEvent {
+                job_id: job.id.clone(),
+                task_id: Some(t.clone()),
+                entity_type: "image_task",
+                event_type: kind::CANCELLED,
+                level: "warning",
+                message: "task cancelled".into(),
+                progress: None,
+                payload: json!({}),
+                trace_id: job.trace_id.clone(),
+            });
+        }
+        w.insert_event(job_status_event(
+            &job.id,
+            &job.trace_id,
+            JobStatus::Cancelled,
+        ));
+        // The cancellation and its events are durable before any plugin
+        // is interrupted: a worker that sees its plugin stop finds the
+        // task already CANCELLED and records nothing over it.
+        self.events.commit(w).await?;
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        for t in tasks {
+            if let Some(token) = running.get(t) {
+                token.cancel();
             }
         }
+        drop(running);
         Ok(outcome)
     }
 

@@ -640,62 +640,6 @@ impl Store {
         .map_err(db)
     }
 
-    /// Cancels a job and its pending and running tasks.
-    pub async fn cancel_job(&self, job_id: &str) -> Result<CancelOutcome> {
-        let ts = now();
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
-        let n = sqlx::query(
-            "UPDATE jobs SET status = 'CANCELLED', updated_at = ?, finished_at = ? WHERE id = ? AND status IN ('PENDING', 'RUNNING')",
-        )
-        .bind(&ts)
-        .bind(&ts)
-        .bind(job_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        if n == 0 {
-            let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?")
-                .bind(job_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db)?;
-            tx.rollback().await.map_err(db)?;
-            return Ok(CancelOutcome::AlreadyFinished(
-                JobStatus::parse(&status).unwrap_or(JobStatus::Failed),
-            ));
-        }
-        let tasks: Vec<String> = sqlx::query_scalar(
-            "UPDATE image_tasks SET status = 'CANCELLED', lease_owner = NULL, lease_expires_ms = NULL, \
-             error_code = 'CANCELLED', error_message = 'the job was cancelled', updated_at = ?1, finished_at = ?1 \
-             WHERE job_id = ?2 AND status IN ('PENDING', 'RUNNING') RETURNING id",
-        )
-        .bind(&ts)
-        .bind(job_id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
-        let progress: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(CAST(AVG(CASE WHEN status = 'SUCCESS' THEN 100 ELSE 0 END) AS INTEGER), 0) FROM image_tasks WHERE job_id = ?",
-        )
-        .bind(job_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        sqlx::query("UPDATE jobs SET progress_total = ? WHERE id = ?")
-            .bind(progress)
-            .bind(job_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        Ok(CancelOutcome::Cancelled { tasks })
-    }
-
     // ---- render cache ------------------------------------------------------------
 
     pub async fn cached_render(&self, key: &str) -> Result<Option<CachedRender>> {

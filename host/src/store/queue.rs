@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use super::{
-    CachedRender, Finalized, NewEvent, Store, TaskOutcome, db, insert_events_on, now, now_ms,
+    CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome, db, insert_events_on,
+    now, now_ms,
 };
 use crate::error::Result;
 use crate::jobs::model::{EventRow, ImageTaskRow, JobStatus};
@@ -221,6 +222,52 @@ impl WriteTx {
         })
     }
 
+    /// Cancels a job that has not ended, with its pending and running
+    /// tasks, and recalculates its progress. The caller adds the events
+    /// to this transaction, so the job is never cancelled without them.
+    pub async fn cancel_job(&mut self, job_id: &str) -> Result<CancelOutcome> {
+        let ts = now();
+        let cancelled = self
+            .changes_one(
+                sqlx::query(
+                    "UPDATE jobs SET status = 'CANCELLED', updated_at = ?1, finished_at = ?1 \
+                     WHERE id = ?2 AND status IN ('PENDING', 'RUNNING')",
+                )
+                .bind(&ts)
+                .bind(job_id),
+            )
+            .await?;
+        if !cancelled {
+            let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?")
+                .bind(job_id)
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(db)?;
+            return Ok(CancelOutcome::AlreadyFinished(
+                JobStatus::parse(&status).unwrap_or(JobStatus::Failed),
+            ));
+        }
+        let tasks: Vec<String> = sqlx::query_scalar(
+            "UPDATE image_tasks SET status = 'CANCELLED', lease_owner = NULL, lease_expires_ms = NULL, \
+             error_code = 'CANCELLED', error_message = 'the job was cancelled', updated_at = ?1, finished_at = ?1 \
+             WHERE job_id = ?2 AND status IN ('PENDING', 'RUNNING') RETURNING id",
+        )
+        .bind(&ts)
+        .bind(job_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "UPDATE jobs SET progress_total = (SELECT COALESCE(CAST(AVG(CASE WHEN status = 'SUCCESS' \
+             THEN 100 ELSE 0 END) AS INTEGER), 0) FROM image_tasks WHERE job_id = ?1) WHERE id = ?1",
+        )
+        .bind(job_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(CancelOutcome::Cancelled { tasks })
+    }
+
     pub async fn put_cached_render(&mut self, key: &str, r: &CachedRender) -> Result<()> {
         sqlx::query(
             "INSERT INTO render_cache (cache_key, png_sha256, svg_sha256, chart_data, warnings, created_at) \
@@ -294,6 +341,14 @@ mod tests {
         (dir, store, job)
     }
 
+    /// Claims a task in `w`, which must have one to claim.
+    async fn claim(w: &mut WriteTx, worker: &str) -> (ImageTaskRow, bool) {
+        w.claim_task(worker, LEASE)
+            .await
+            .expect("claim")
+            .expect("a task to claim")
+    }
+
     fn event(job: &JobRow, message: &str) -> NewEvent {
         NewEvent {
             job_id: job.id.clone(),
@@ -340,11 +395,7 @@ mod tests {
         let mut rx = bus.subscribe();
 
         let mut w = store.write().await.expect("write");
-        let (claimed, started) = w
-            .claim_task("w0", LEASE)
-            .await
-            .expect("claim")
-            .expect("a task to claim");
+        let (claimed, started) = claim(&mut w, "w0").await;
         assert!(started, "the first claim starts the job");
         w.insert_event(event(&job, "lost"));
         drop(w);
@@ -365,11 +416,7 @@ mod tests {
         assert_eq!(job_now.status, "PENDING");
 
         let mut w = store.write().await.expect("write");
-        let (again, _) = w
-            .claim_task("w0", LEASE)
-            .await
-            .expect("claim")
-            .expect("a task to claim");
+        let (again, _) = claim(&mut w, "w0").await;
         assert_eq!(
             again.id, claimed.id,
             "the rolled-back claim is claimable again"
@@ -458,5 +505,69 @@ mod tests {
             assert_eq!(ended.progress_total, 100);
             assert!(ended.finished_at.is_some());
         }
+    }
+
+    #[tokio::test]
+    async fn cancelling_takes_unfinished_tasks_only_and_happens_once() {
+        let (_dir, store, job) = store_with_job(4).await;
+        let mut w = store.write().await.expect("write");
+        let (done, _) = claim(&mut w, "w0").await;
+        let (running, _) = claim(&mut w, "w1").await;
+        assert!(
+            w.finish_task(&done.id, "w0", &success())
+                .await
+                .expect("finish")
+        );
+        w.commit().await.expect("commit");
+
+        // Dropped, the cancellation never happened.
+        let mut w = store.write().await.expect("write");
+        assert!(matches!(
+            w.cancel_job(&job.id).await.expect("cancel"),
+            CancelOutcome::Cancelled { .. }
+        ));
+        drop(w);
+        let kept = store.job(&job.id).await.expect("job").expect("exists");
+        assert_eq!(kept.status(), JobStatus::Running);
+
+        let mut w = store.write().await.expect("write");
+        let CancelOutcome::Cancelled { mut tasks } = w.cancel_job(&job.id).await.expect("cancel")
+        else {
+            panic!("a running job is cancelled");
+        };
+        w.commit().await.expect("commit");
+        let rows = store.tasks_of_job(&job.id).await.expect("tasks");
+        let mut want: Vec<String> = rows
+            .iter()
+            .filter(|t| t.id != done.id)
+            .map(|t| t.id.clone())
+            .collect();
+        tasks.sort();
+        want.sort();
+        assert_eq!(tasks, want, "the running and the two pending tasks");
+        assert!(tasks.contains(&running.id));
+        for t in &rows {
+            let expected = if t.id == done.id {
+                "SUCCESS"
+            } else {
+                "CANCELLED"
+            };
+            assert_eq!(t.status, expected, "{}", t.id);
+        }
+        let cancelled = store.job(&job.id).await.expect("job").expect("exists");
+        assert_eq!(cancelled.status(), JobStatus::Cancelled);
+        assert_eq!(cancelled.progress_total, 25, "one of four tasks succeeded");
+        assert!(cancelled.finished_at.is_some());
+        // The worker that held the running task cannot record over it.
+        let mut w = store.write().await.expect("write");
+        assert!(
+            !w.finish_task(&running.id, "w1", &success())
+                .await
+                .expect("finish")
+        );
+        assert_eq!(
+            w.cancel_job(&job.id).await.expect("cancel"),
+            CancelOutcome::AlreadyFinished(JobStatus::Cancelled)
+        );
     }
 }
