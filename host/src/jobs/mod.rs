@@ -238,8 +238,8 @@ impl JobService {
     /// Runs one claimed task to a terminal state (or back to the queue on a
     /// transient error) and finalises its job, recording all of it in one
     /// transaction, which also claims the worker's next task when
-    /// `claim_next`. If that transaction fails, the task keeps its lease
-    /// and runs again when the lease expires.
+    /// `claim_next`. If that transaction keeps failing until the task's
+    /// lease ends, the task runs again once the lease has expired.
     async fn generate_image_task(
         &self,
         worker: &str,
@@ -284,15 +284,8 @@ impl JobService {
                     duration_ms,
                 };
                 let fresh = done.store_as.map(|key| (key, done.cached));
-                self.record_until_lease_ends(
-                    worker,
-                    &task,
-                    &outcome,
-                    fresh.as_ref(),
-                    event,
-                    claim_next,
-                )
-                .await
+                self.record(worker, &task, &outcome, fresh.as_ref(), event, claim_next)
+                    .await
             }
             Err(TaskError::Transient(e)) if task.attempts < self.config.max_attempts => {
                 tracing::warn!(task = %task.id, error = %e, "transient failure, re-queued");
@@ -341,7 +334,7 @@ impl JobService {
                     plugin_logs: logs.map(|l| l.to_string()),
                     duration_ms,
                 };
-                self.record_until_lease_ends(worker, &task, &outcome, None, event, claim_next)
+                self.record(worker, &task, &outcome, None, event, claim_next)
                     .await
             }
         };
@@ -351,48 +344,12 @@ impl JobService {
         })
     }
 
-    /// `record`, retried while the task's lease lasts: a result that could
-    /// not be written (the database busy past its timeout, a full disk
-    /// freed a moment later) would otherwise be thrown away and its job
-    /// kept waiting for the lease to expire and the chart to be drawn
-    /// again. Retries leave the next claim out, so they are as small as
-    /// they can be; the worker's loop claims once the result is in.
-    async fn record_until_lease_ends(
-        &self,
-        worker: &str,
-        task: &ImageTaskRow,
-        outcome: &TaskOutcome,
-        fresh: Option<&(String, CachedRender)>,
-        event: NewEvent,
-        claim_next: bool,
-    ) -> Result<Option<ImageTaskRow>> {
-        let first = self
-            .record(worker, task, outcome, fresh, event.clone(), claim_next)
-            .await;
-        let Err(mut err) = first else { return first };
-        // Past the lease another worker may have re-claimed the task, and
-        // `finish_task` would then rightly refuse the stale result.
-        let lease_ends = Instant::now() + lease_left(task, self.config.lease);
-        let mut pause = RECORD_RETRY_FIRST_PAUSE;
-        while Instant::now() + pause < lease_ends {
-            tracing::warn!(task = %task.id, error = %err, retry_in_ms = pause.as_millis() as u64, "recording a result failed; retrying");
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(RECORD_RETRY_MAX_PAUSE);
-            match self
-                .record(worker, task, outcome, fresh, event.clone(), false)
-                .await
-            {
-                Ok(next) => return Ok(next),
-                Err(e) => err = e,
-            }
-        }
-        Err(err)
-    }
-
     /// Stores a fresh render in the result cache, records the task's end
     /// and its event if `worker` still holds it (a task cancelled or
     /// re-claimed meanwhile keeps its state), finalises the job, and
-    /// claims the next task when `claim_next`.
+    /// claims the next task when `claim_next` (on the first try only, so
+    /// a retry is as small as it can be; the worker's loop claims once
+    /// the result is in).
     async fn record(
         &self,
         worker: &str,
@@ -402,21 +359,27 @@ impl JobService {
         event: NewEvent,
         claim_next: bool,
     ) -> Result<Option<ImageTaskRow>> {
-        let mut w = self.store.write().await?;
-        if let Some((key, cached)) = fresh {
-            w.put_cached_render(key, cached).await?;
-        }
-        if w.finish_task(&task.id, worker, outcome).await? {
-            w.insert_event(event);
-            self.finalize_in(&mut w, &task.job_id).await?;
-        }
-        let next = if claim_next {
-            self.claim_in(&mut w, worker).await?
-        } else {
-            None
-        };
-        self.events.commit(w).await?;
-        Ok(next)
+        self.while_leased(task, |first_try| {
+            let event = event.clone();
+            async move {
+                let mut w = self.store.write().await?;
+                if let Some((key, cached)) = fresh {
+                    w.put_cached_render(key, cached).await?;
+                }
+                if w.finish_task(&task.id, worker, outcome).await? {
+                    w.insert_event(event);
+                    self.finalize_in(&mut w, &task.job_id).await?;
+                }
+                let next = if claim_next && first_try {
+                    self.claim_in(&mut w, worker).await?
+                } else {
+                    None
+                };
+                self.events.commit(w).await?;
+                Ok(next)
+            }
+        })
+        .await
     }
 
     async fn requeue(
@@ -426,11 +389,47 @@ impl JobService {
         reason: &str,
         event: NewEvent,
     ) -> Result<()> {
-        let mut w = self.store.write().await?;
-        if w.requeue_task(&task.id, worker, reason).await? {
-            w.insert_event(event);
+        self.while_leased(task, |_| {
+            let event = event.clone();
+            async move {
+                let mut w = self.store.write().await?;
+                if w.requeue_task(&task.id, worker, reason).await? {
+                    w.insert_event(event);
+                }
+                self.events.commit(w).await
+            }
+        })
+        .await
+    }
+
+    /// Runs `write` (told whether it is the first try) until it succeeds
+    /// or `task`'s lease would end before the next try. A task's end that
+    /// could not be written (the database busy past its timeout, a full
+    /// disk freed a moment later) would otherwise be lost, and its job
+    /// kept waiting for the lease to expire and the chart drawn again.
+    /// Past the lease another worker may have re-claimed the task, and
+    /// the write's lease-owner guard would rightly refuse it anyway.
+    async fn while_leased<T, F: Future<Output = Result<T>>>(
+        &self,
+        task: &ImageTaskRow,
+        write: impl Fn(bool) -> F,
+    ) -> Result<T> {
+        let mut err = match write(true).await {
+            Ok(done) => return Ok(done),
+            Err(e) => e,
+        };
+        let lease_ends = Instant::now() + lease_left(task, self.config.lease);
+        let mut pause = WRITE_RETRY_FIRST_PAUSE;
+        while Instant::now() + pause < lease_ends {
+            tracing::warn!(task = %task.id, error = %err, retry_in_ms = pause.as_millis() as u64, "writing a task's end failed; retrying");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(WRITE_RETRY_MAX_PAUSE);
+            match write(false).await {
+                Ok(done) => return Ok(done),
+                Err(e) => err = e,
+            }
         }
-        self.events.commit(w).await
+        Err(err)
     }
 
     /// `finalize_job`, inside `w`: when no task is active, the job gets its
@@ -665,10 +664,10 @@ impl JobService {
     }
 }
 
-/// The first pause before a failed result is written again; pauses double
-/// up to the maximum.
-const RECORD_RETRY_FIRST_PAUSE: Duration = Duration::from_millis(50);
-const RECORD_RETRY_MAX_PAUSE: Duration = Duration::from_secs(2);
+/// The first pause before a failed write of a task's end is tried again;
+/// pauses double up to the maximum.
+const WRITE_RETRY_FIRST_PAUSE: Duration = Duration::from_millis(50);
+const WRITE_RETRY_MAX_PAUSE: Duration = Duration::from_secs(2);
 
 /// How long `task`'s lease has left, from the expiry its claim stored
 /// (`lease` when the row carries none).

@@ -305,11 +305,7 @@ impl Store {
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
         let summary = serde_json::to_string(&dataset.digest())
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_immediate().await?;
         sqlx::query(
             "INSERT INTO datasets (id, sha256, source_type, file_name, size_bytes, canonical, created_at, summary) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
@@ -414,11 +410,7 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let trace_id = uuid::Uuid::new_v4().simple().to_string();
         let ts = now();
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_immediate().await?;
         let inserted: Option<JobRow> = sqlx::query_as(
             "INSERT INTO jobs (id, dataset_id, created_by, status, progress_total, idempotency_key, \
              visualization_config, trace_id, created_at, updated_at) VALUES (?, ?, ?, 'PENDING', 0, ?, ?, ?, ?, ?) \
@@ -451,9 +443,8 @@ impl Store {
             return Ok((existing, None));
         };
         let mut tasks: Vec<ImageTaskRow> = Vec::with_capacity(job.tasks.len());
-        // One statement per chunk rather than per task; a chunk stays far
-        // below SQLite's limit of 32766 bound values.
-        for (chunk_index, chunk) in job.tasks.chunks(500).enumerate() {
+        // One statement per chunk rather than per task.
+        for (chunk_index, chunk) in job.tasks.chunks(ROWS_PER_INSERT).enumerate() {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO image_tasks (id, job_id, position, algorithm_key, requested_version, \
                  algorithm_version, plugin_sha256, params, output_format, status, trace_id, created_at, updated_at) ",
@@ -461,7 +452,7 @@ impl Store {
             q.push_values(chunk.iter().enumerate(), |mut row, (i, t)| {
                 row.push_bind(uuid::Uuid::new_v4().to_string())
                     .push_bind(id.clone())
-                    .push_bind((chunk_index * 500 + i) as i64)
+                    .push_bind((chunk_index * ROWS_PER_INSERT + i) as i64)
                     .push_bind(t.algorithm_key.clone())
                     .push_bind(t.requested_version.clone())
                     .push_bind(t.algorithm_version.clone())
@@ -729,15 +720,36 @@ impl Store {
     }
 }
 
-/// Appends events to the log in one statement; rows come back in id
-/// (insertion) order.
+impl Store {
+    /// A transaction on the writer, begun `IMMEDIATE` so it holds the
+    /// write lock from its first statement (a deferred one that reads
+    /// first can fail to upgrade when another process writes meanwhile).
+    async fn begin_immediate(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+}
+
+/// Rows per multi-row INSERT: far below SQLite's limit of 32766 bound
+/// values for every table here (events bind 11 per row).
+const ROWS_PER_INSERT: usize = 500;
+
+/// Appends events to the log, one statement per [`ROWS_PER_INSERT`];
+/// rows come back in id (insertion) order.
 async fn insert_events_on(
     conn: &mut SqliteConnection,
     events: &[NewEvent],
 ) -> Result<Vec<EventRow>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
+    let mut rows = Vec::with_capacity(events.len());
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        rows.extend(insert_event_rows(&mut *conn, chunk).await?);
     }
+    Ok(rows)
+}
+
+async fn insert_event_rows(
+    conn: &mut SqliteConnection,
+    events: &[NewEvent],
+) -> Result<Vec<EventRow>> {
     let ts = now();
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "INSERT INTO events (event_uuid, job_id, task_id, entity_type, event_type, level, message, progress, \

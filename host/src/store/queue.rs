@@ -13,10 +13,8 @@ use super::{
 use crate::error::Result;
 use crate::jobs::model::{EventRow, ImageTaskRow, JobStatus};
 
-/// A transaction on the writer connection, begun `IMMEDIATE` so it holds
-/// the write lock from its first statement (a deferred one that reads
-/// first can fail to upgrade when another process writes meanwhile).
-/// Dropped without [`WriteTx::commit`], it rolls back.
+/// A transaction on the writer connection, begun `IMMEDIATE`. Dropped
+/// without [`WriteTx::commit`], it rolls back.
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     /// Inserted together at commit: nothing in a write transaction reads
@@ -26,13 +24,8 @@ pub struct WriteTx {
 
 impl Store {
     pub async fn write(&self) -> Result<WriteTx> {
-        let tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
         Ok(WriteTx {
-            tx,
+            tx: self.begin_immediate().await?,
             events: Vec::new(),
         })
     }
@@ -569,5 +562,29 @@ mod tests {
             w.cancel_job(&job.id).await.expect("cancel"),
             CancelOutcome::AlreadyFinished(JobStatus::Cancelled)
         );
+    }
+
+    #[tokio::test]
+    async fn a_transaction_commits_more_events_than_one_statement_can_bind() {
+        let (_dir, store, job) = store_with_job(1).await;
+        let mut w = store.write().await.expect("write");
+        // 11 bound values per event: past SQLite's 32766 in one INSERT.
+        let n = 3001;
+        for i in 0..n {
+            w.insert_event(event(&job, &format!("e{i}")));
+        }
+        let rows = w.commit().await.expect("commit");
+        assert_eq!(rows.len(), n);
+        assert!(rows.windows(2).all(|p| p[0].id < p[1].id), "in id order");
+        assert!(
+            rows.iter()
+                .enumerate()
+                .all(|(i, r)| r.message == format!("e{i}"))
+        );
+        let logged = store
+            .events_after(&job.id, 0, 10_000)
+            .await
+            .expect("events");
+        assert_eq!(logged.len(), n);
     }
 }
