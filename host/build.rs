@@ -36,6 +36,7 @@ fn main() {
     // sharing one dir between debug and release host builds means plugins
     // are compiled once.
     let target_dir = cargo_target_dir(&out_dir).join("wasm");
+    ensure_wasm_target();
     build_plugins(&root, &target_dir, &packages);
 
     let wasm_dir = target_dir.join(WASM_TARGET).join(PROFILE);
@@ -77,6 +78,52 @@ fn crate_dirs(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Makes sure the toolchain building the host has the guest target's standard
+/// library, adding it with rustup when it is missing.
+///
+/// rustup installs a toolchain file's `targets` only when it installs the
+/// toolchain itself: where 1.95.0 was already present without
+/// `wasm32-wasip2`, the plugin build would otherwise compile for minutes and
+/// then fail with "can't find crate for `std`". This runs before any plugin
+/// is compiled, so the fix (or the exact command to run) comes in seconds.
+fn ensure_wasm_target() {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let Some(sysroot) = sysroot else {
+        // No sysroot to look in: let the plugin build report what is wrong.
+        return;
+    };
+    if sysroot.join("lib/rustlib").join(WASM_TARGET).is_dir() {
+        return;
+    }
+    // Set by rustup's proxies to the toolchain running this build, e.g.
+    // `1.95.0-x86_64-unknown-linux-gnu`.
+    let toolchain = env::var("RUSTUP_TOOLCHAIN").ok();
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", WASM_TARGET]);
+    if let Some(t) = &toolchain {
+        add.args(["--toolchain", t]);
+    }
+    let command = match &toolchain {
+        Some(t) => format!("rustup target add {WASM_TARGET} --toolchain {t}"),
+        None => format!("rustup target add {WASM_TARGET}"),
+    };
+    println!("cargo:warning=the {WASM_TARGET} target is missing; running `{command}`");
+    let added = add.status().map(|s| s.success()).unwrap_or(false);
+    if !added || !sysroot.join("lib/rustlib").join(WASM_TARGET).is_dir() {
+        panic!(
+            "the plugins need the {WASM_TARGET} standard library, which the toolchain at {} \
+             lacks, and `{command}` did not add it. Run that command, then build again.",
+            sysroot.display()
+        );
+    }
 }
 
 fn cargo_target_dir(out_dir: &Path) -> PathBuf {
@@ -126,10 +173,6 @@ fn build_plugins(root: &Path, target_dir: &Path, packages: &[String]) {
         .status()
         .unwrap_or_else(|e| panic!("could not run cargo to build plugins: {e}"));
     if !status.success() {
-        panic!(
-            "building the plugins for {WASM_TARGET} failed (see the errors above). \
-             If the target is missing, run `rustup target add {WASM_TARGET}`; \
-             rust-toolchain.toml lists it so rustup normally adds it."
-        );
+        panic!("building the plugins for {WASM_TARGET} failed (see the errors above).");
     }
 }
