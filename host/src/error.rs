@@ -29,6 +29,7 @@ pub enum ErrorCode {
     // Plugin management.
     PluginVersionExists,
     PluginRetired,
+    PluginBuiltin,
     PluginSmokeFailed,
     InvalidLimits,
     // Rendering and style.
@@ -66,6 +67,7 @@ impl ErrorCode {
             ErrorCode::PluginCancelled => "PLUGIN_CANCELLED",
             ErrorCode::PluginVersionExists => "PLUGIN_VERSION_EXISTS",
             ErrorCode::PluginRetired => "PLUGIN_RETIRED",
+            ErrorCode::PluginBuiltin => "PLUGIN_BUILTIN",
             ErrorCode::PluginSmokeFailed => "PLUGIN_SMOKE_FAILED",
             ErrorCode::InvalidLimits => "INVALID_LIMITS",
             ErrorCode::RenderFailed => "RENDER_FAILED",

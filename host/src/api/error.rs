@@ -85,7 +85,9 @@ impl From<Error> for ApiError {
         let status = match e.code {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::IngestLimitExceeded => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PluginVersionExists | ErrorCode::PluginRetired => StatusCode::CONFLICT,
+            ErrorCode::PluginVersionExists
+            | ErrorCode::PluginRetired
+            | ErrorCode::PluginBuiltin => StatusCode::CONFLICT,
             _ => StatusCode::BAD_REQUEST,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {

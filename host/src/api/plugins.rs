@@ -251,10 +251,12 @@ pub async fn patch_plugin(
 }
 
 /// Retire a build: new jobs can no longer use it; tasks already accepted
-/// on it still finish.
+/// on it still finish. Built-ins cannot be retired (409 `PLUGIN_BUILTIN`):
+/// disable them instead.
 #[utoipa::path(delete, path = "/api/plugins/{key}/{version}/", tag = "plugins",
     params(("key" = String, Path), ("version" = String, Path)),
-    responses((status = 200, body = PluginView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = PluginView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The build is built into the server (`PLUGIN_BUILTIN`)")),
     security(("bearer" = [])))]
 pub async fn retire_plugin(
     State(state): State<AppState>,

@@ -148,10 +148,24 @@ impl PluginCatalog {
         for entry in &loaded {
             match by_sha.get(entry.sha256()) {
                 Some(r) => {
-                    if let Some(status) = PluginStatus::parse(&r.status)
-                        && status != entry.status
-                    {
-                        self.registry.set_status(entry.sha256(), status);
+                    if let Some(mut status) = PluginStatus::parse(&r.status) {
+                        // A built-in of this binary recorded as retired (by
+                        // an older server, or while a same-version build
+                        // stood in for it) is loaded and nothing replaces
+                        // it now: it comes back disabled, for the operator
+                        // to enable, rather than lost for good.
+                        if status == PluginStatus::Retired
+                            && entry.source == PluginSource::Builtin
+                            && entry.status != PluginStatus::Retired
+                        {
+                            status = PluginStatus::Disabled;
+                            self.store
+                                .set_plugin_status(entry.sha256(), status.as_str())
+                                .await?;
+                        }
+                        if status != entry.status {
+                            self.registry.set_status(entry.sha256(), status);
+                        }
                     }
                     if let Some(limits) = r
                         .limits
@@ -277,7 +291,10 @@ impl PluginCatalog {
     pub async fn patch(&self, key: &str, version: &str, patch: &PluginPatch) -> Result<Registered> {
         let _guard = self.changes.lock().await;
         let entry = self.find(key, version)?;
-        if entry.status == PluginStatus::Retired {
+        // A built-in is retired only while another build of the same
+        // version stood in for it (a directory file or an upload, since
+        // gone); it is still in the binary, so it can always come back.
+        if entry.status == PluginStatus::Retired && entry.source != PluginSource::Builtin {
             return Err(Error::new(
                 ErrorCode::PluginRetired,
                 format!("{key} version {version} is retired; upload it again to bring it back"),
@@ -306,9 +323,24 @@ impl PluginCatalog {
 
     /// Retires the live build of `key` at `version`: new jobs can no longer
     /// name it; tasks already accepted on it still run.
+    ///
+    /// Built-ins are refused: retiring is for builds whose bytes an
+    /// operator holds and can upload again, and a built-in's bytes are
+    /// inside the binary. Disabling hides one just as well and can be
+    /// undone.
     pub async fn retire(&self, key: &str, version: &str) -> Result<Registered> {
         let _guard = self.changes.lock().await;
         let entry = self.find(key, version)?;
+        if entry.source == PluginSource::Builtin {
+            return Err(Error::new(
+                ErrorCode::PluginBuiltin,
+                format!(
+                    "{key} version {version} is built into this server and cannot be retired; \
+                     hide it from new jobs with PATCH /api/plugins/{key}/{version}/ \
+                     {{\"enabled\": false}} (and bring it back with {{\"enabled\": true}})"
+                ),
+            ));
+        }
         self.store
             .set_plugin_status(entry.sha256(), PluginStatus::Retired.as_str())
             .await?;
@@ -446,15 +478,34 @@ impl PluginCatalog {
     async fn retire_sha(&self, sha: &str) {
         // Only a build that still comes from the directory: an upload of
         // the same bytes keeps it alive.
-        if self
+        let Some(entry) = self
             .registry
             .entry(sha)
-            .is_some_and(|e| e.source == PluginSource::Directory)
+            .filter(|e| e.source == PluginSource::Directory)
+        else {
+            return;
+        };
+        self.registry.set_status(sha, PluginStatus::Retired);
+        if let Err(e) = self.store.set_plugin_status(sha, "retired").await {
+            tracing::error!(error = %e, "could not record a retired plugin");
+        }
+        // The file stood in for the built-in of the same version: with the
+        // file gone, the built-in is what that version means again.
+        if let Some(builtin) = self
+            .registry
+            .entry_for(entry.key(), entry.version())
+            .filter(|b| b.source == PluginSource::Builtin && b.status == PluginStatus::Retired)
         {
-            self.registry.set_status(sha, PluginStatus::Retired);
-            if let Err(e) = self.store.set_plugin_status(sha, "retired").await {
-                tracing::error!(error = %e, "could not record a retired plugin");
+            self.registry
+                .set_status(builtin.sha256(), PluginStatus::Enabled);
+            if let Err(e) = self
+                .store
+                .set_plugin_status(builtin.sha256(), PluginStatus::Enabled.as_str())
+                .await
+            {
+                tracing::error!(error = %e, "could not record a restored built-in");
             }
+            tracing::info!(key = %builtin.key(), version = %builtin.version(), "built-in restored");
         }
     }
 }

@@ -325,14 +325,21 @@ impl PluginRegistry {
     }
 
     /// The live (not retired) build of `key` at `version`, or else the
-    /// latest retired one.
+    /// built-in one (which can always be brought back), or else the latest
+    /// retired one.
     pub fn entry_for(&self, key: &str, version: &str) -> Option<Registered> {
         let inner = self.read();
         let builds = inner.by_key.get(key)?;
         builds
             .iter()
             .filter(|r| r.version() == version)
-            .max_by_key(|r| (r.status != PluginStatus::Retired, r.seq))
+            .max_by_key(|r| {
+                (
+                    r.status != PluginStatus::Retired,
+                    r.source == PluginSource::Builtin,
+                    r.seq,
+                )
+            })
             .cloned()
     }
 
