@@ -408,9 +408,7 @@ async fn a_description_whose_worker_died_runs_again_after_its_lease() {
 
     // The same data dir, now with workers: they take the expired lease.
     s.server.take().expect("running").shutdown().await;
-    let mut config = test_config(s.dir.path());
-    config.describe.lease = Duration::from_secs(1);
-    let restarted = patchart::server::start(config)
+    let restarted = patchart::server::start(test_config(s.dir.path()))
         .await
         .expect("server restarts");
     s.base = format!("http://{}", restarted.addr());
