@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use patchart::describe::DescribeConfig;
 use patchart::describe::openai::OpenAiConfig;
-use patchart_suite::server::TestServer;
+use patchart_suite::server::{TestServer, test_config};
 use patchart_suite::workbook::{facet, query_sheet, standard_export, xlsx};
 use serde_json::{Value, json};
 
@@ -126,14 +126,17 @@ async fn model_server(script: Vec<Reply>) -> (Arc<ModelServer>, String) {
     (m, format!("http://{addr}/v1"))
 }
 
-/// A patchart server whose `openai` provider is the model server.
-async fn server_with_model(base_url: &str, stream: bool) -> TestServer {
+/// How long the model may keep the server waiting where the test does not
+/// want a timeout: no busy machine makes a loopback answer this late.
+const PATIENT: Duration = Duration::from_secs(60);
+
+/// A patchart server whose `openai` provider is the model server, waiting
+/// `timeout` for each part of an answer.
+async fn server_with_model(base_url: &str, stream: bool, timeout: Duration) -> TestServer {
     let mut openai = OpenAiConfig::new(base_url, vec!["test-model".into(), "test-large".into()]);
     openai.api_key = Some("sk-test".into());
     openai.stream = stream;
-    // The one timed behaviour of this suite: short, so a hung model falls
-    // back quickly.
-    openai.timeout = Duration::from_millis(300);
+    openai.timeout = timeout;
     openai.backoff = Duration::from_millis(10);
     openai.max_retries = 2;
     TestServer::start_with(move |c| {
@@ -180,7 +183,7 @@ async fn post_describe(s: &TestServer, token: &str, body: &Value) -> (u16, Value
 
 /// Polls a description task until it is no longer pending or running.
 async fn wait_description(s: &TestServer, token: &str, id: &str) -> Value {
-    for _ in 0..600 {
+    for _ in 0..3000 {
         let (status, d) = s
             .get_json(token, &format!("/api/description-tasks/{id}/"))
             .await;
@@ -190,7 +193,7 @@ async fn wait_description(s: &TestServer, token: &str, id: &str) -> Value {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("description {id} did not finish within 12 s");
+    panic!("description {id} did not finish within 60 s");
 }
 
 async fn describe_and_wait(s: &TestServer, token: &str, body: &Value) -> Value {
@@ -378,40 +381,104 @@ async fn requests_are_validated_and_charts_stay_with_their_owner() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_description_whose_worker_died_runs_again() {
-    let s = TestServer::start_with(|c| c.describe.lease = Duration::from_secs(1)).await;
-    let (job_id, task) = chart(&s, &s.admin_token).await;
-    let store = s.running().store();
-    let admin = store.ensure_user("admin", true).await.expect("admin");
-    // Queue a description, then let a worker that is not running claim it
-    // with a lease that has already expired: what a crash leaves behind.
-    let trace = "t".to_string();
-    let queued = store
-        .insert_description(&patchart::store::NewDescription {
-            image_task_id: task,
-            job_id,
-            created_by: admin.id,
-            user_context: None,
-            locale: "en".into(),
-            requested_provider: None,
-            requested_model: None,
-            trace_id: trace,
-        })
-        .await
-        .expect("insert");
-    let claimed = store
+async fn a_description_whose_worker_died_runs_again_after_its_lease() {
+    // No description worker at first, so the dead worker's claim below is
+    // the only one: there is no race with a live worker to lose.
+    let mut s = TestServer::start_with(|c| c.describe.workers = 0).await;
+    let (_, task) = chart(&s, &s.admin_token).await;
+    let (status, accepted) =
+        post_describe(&s, &s.admin_token, &json!({"image_task_id": task})).await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = text(&accepted["description_task_id"]).to_string();
+    // What a crash leaves behind: claimed by a worker that is gone, with a
+    // lease that has already expired.
+    let claimed = s
+        .running()
+        .store()
         .claim_description("dead-node/d0", Duration::ZERO)
         .await
-        .expect("claim");
-    // The real workers may have been quicker; either way it must finish.
-    let d = wait_description(&s, &s.admin_token, &queued.id).await;
+        .expect("claim")
+        .expect("the queued description");
+    assert_eq!(claimed.id, id);
+    assert_eq!(claimed.attempts, 1);
+    let (_, d) = s
+        .get_json(&s.admin_token, &format!("/api/description-tasks/{id}/"))
+        .await;
+    assert_eq!(d["status"], "RUNNING", "{d}");
+
+    // The same data dir, now with workers: they take the expired lease.
+    s.server.take().expect("running").shutdown().await;
+    let restarted = patchart::server::start(test_config(s.dir.path()))
+        .await
+        .expect("server restarts");
+    s.base = format!("http://{}", restarted.addr());
+    s.server = Some(restarted);
+    let d = wait_description(&s, &s.admin_token, &id).await;
     assert_eq!(d["status"], "SUCCESS", "{d}");
-    if claimed.is_some_and(|c| c.id == queued.id) {
-        assert_eq!(
-            d["attempts"], 2,
-            "run again after the dead worker's lease: {d}"
-        );
+    assert_eq!(d["provider_used"], "facts", "{d}");
+    assert_eq!(
+        d["attempts"], 2,
+        "run again after the dead worker's lease: {d}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_with_too_many_active_descriptions_is_refused_with_429() {
+    // No description worker: what is queued stays active.
+    let s = TestServer::start_with(|c| {
+        c.describe.workers = 0;
+        c.describe.max_active_per_user = 2;
+    })
+    .await;
+    let alice = s.user_token("alice").await;
+    let (_, task) = chart(&s, &alice).await;
+    let body = json!({"image_task_id": task});
+    for _ in 0..2 {
+        let (status, accepted) = post_describe(&s, &alice, &body).await;
+        assert_eq!(status, 202, "{accepted}");
     }
+    let (status, err) = post_describe(&s, &alice, &body).await;
+    assert_eq!(status, 429, "{err}");
+    assert_eq!(
+        err["error"]["code"], "TOO_MANY_ACTIVE_DESCRIPTIONS",
+        "{err}"
+    );
+    assert!(text(&err["error"]["message"]).contains("limit 2"), "{err}");
+    let (_, list) = s.get_json(&alice, "/api/description-tasks/").await;
+    assert_eq!(list["count"], 2, "the refused one was not queued: {list}");
+    // The limit is per user.
+    let (status, accepted) = post_describe(&s, &s.admin_token, &body).await;
+    assert_eq!(status, 202, "{accepted}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_chart_whose_chart_data_cannot_be_described_fails_with_ai_no_chart_data() {
+    use sqlx::{ConnectOptions, Connection};
+    let s = TestServer::start().await;
+    let (job_id, task) = chart(&s, &s.admin_token).await;
+    // What an older plugin could have stored: an object without `series`.
+    let mut db = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(s.dir.path().join("patchart.db"))
+        .busy_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("open the server's database");
+    sqlx::query("UPDATE image_tasks SET chart_data = '{\"type\": \"bar\"}' WHERE id = ?")
+        .bind(&task)
+        .execute(&mut db)
+        .await
+        .expect("replace the chart_data");
+    db.close().await.expect("close");
+    let after = last_event_id(&s, &s.admin_token, &job_id).await;
+    let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
+    assert_eq!(d["status"], "FAILED", "{d}");
+    assert_eq!(d["error_code"], "AI_NO_CHART_DATA", "{d}");
+    assert!(text(&d["error_message"]).contains("series"), "{d}");
+    assert_eq!(d["result_text"], Value::Null, "{d}");
+    let events = s.events(&s.admin_token, &job_id, Some(after), 100).await;
+    let last = events.last().expect("events");
+    assert_eq!(last["event_type"], "ERROR", "{events:#?}");
+    assert_eq!(last["payload"]["error_code"], "AI_NO_CHART_DATA");
 }
 
 // ---- a model over HTTP ---------------------------------------------------------------
@@ -424,7 +491,7 @@ async fn a_streamed_answer_reaches_the_websocket_chunk_by_chunk() {
         "documents.",
     ])])
     .await;
-    let s = server_with_model(&base, true).await;
+    let s = server_with_model(&base, true, PATIENT).await;
     let (status, models) = s.get_json(&s.admin_token, "/api/ai/models/").await;
     assert_eq!(status, 200);
     assert_eq!(models["default_provider"], "openai");
@@ -497,7 +564,7 @@ async fn a_plain_answer_a_500_then_success_and_a_chosen_model() {
         Reply::Json("Second time lucky."),
     ])
     .await;
-    let s = server_with_model(&base, false).await;
+    let s = server_with_model(&base, false, PATIENT).await;
     let (_, task) = chart(&s, &s.admin_token).await;
 
     let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
@@ -540,7 +607,8 @@ async fn a_plain_answer_a_500_then_success_and_a_chosen_model() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_model_that_times_out_falls_back_to_facts() {
     let (model, base) = model_server(vec![Reply::Hang]).await;
-    let s = server_with_model(&base, true).await;
+    // Short: the model hangs, and the test waits for the timeout.
+    let s = server_with_model(&base, true, Duration::from_millis(300)).await;
     let (job_id, task) = chart(&s, &s.admin_token).await;
     let after = last_event_id(&s, &s.admin_token, &job_id).await;
     let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
@@ -578,7 +646,7 @@ async fn malformed_answers_are_named_and_facts_writes_the_text() {
         Reply::Raw("text/event-stream", "data: <html>busy</html>\n\n"),
     ])
     .await;
-    let s = server_with_model(&base, true).await;
+    let s = server_with_model(&base, true, PATIENT).await;
     let (_, task) = chart(&s, &s.admin_token).await;
     for needle in ["choices[0].message.content", "<html>busy</html>"] {
         let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
@@ -599,7 +667,7 @@ async fn rate_limits_are_waited_out_when_short_and_fallen_back_from_when_long() 
         Reply::RateLimited(3600),
     ])
     .await;
-    let s = server_with_model(&base, false).await;
+    let s = server_with_model(&base, false, PATIENT).await;
     let (_, task) = chart(&s, &s.admin_token).await;
 
     let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
@@ -621,4 +689,31 @@ async fn rate_limits_are_waited_out_when_short_and_fallen_back_from_when_long() 
         3,
         "no retry after a long Retry-After"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_endpoint_that_refuses_connections_is_unavailable_and_facts_writes_the_text() {
+    // A loopback port nothing listens on any more: connecting is refused.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr")
+    };
+    let s = server_with_model(&format!("http://{closed}/v1"), true, PATIENT).await;
+    let (_, task) = chart(&s, &s.admin_token).await;
+    let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
+    assert_eq!(d["status"], "SUCCESS", "{d}");
+    assert_eq!(d["provider_used"], "facts", "{d}");
+    assert!(text(&d["result_text"]).contains("CN leads with 20 (47.6%)"));
+    assert_eq!(d["error_code"], "AI_UNAVAILABLE", "{d}");
+    assert!(
+        text(&d["error_message"]).contains(&closed.to_string()),
+        "names the endpoint: {d}"
+    );
+    let attempts = d["provider_attempts"].as_array().expect("attempts");
+    assert_eq!(attempts.len(), 2, "{d}");
+    assert_eq!(attempts[0]["provider"], "openai");
+    assert_eq!(attempts[0]["outcome"], "FAILED");
+    assert_eq!(attempts[0]["error_code"], "AI_UNAVAILABLE");
+    assert_eq!(attempts[1]["provider"], "facts");
+    assert_eq!(attempts[1]["outcome"], "SUCCESS");
 }

@@ -1,18 +1,40 @@
 //! Shared fixtures of patchart's end-to-end suite: datasets built in code,
-//! a plugin runtime with a compile cache under `target/`, and the location
-//! of the optional shared Espacenet export.
+//! a plugin runtime with a compile cache under `target/`, the location
+//! of the optional shared Espacenet export, and skips that CI refuses.
 
 pub mod server;
 pub mod workbook;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use patchart::plugins::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use patchart::{Dataset, Entry, Facet};
 
+/// Set to `1` (CI does) to make every [`skip`] a failure: CI has the shared
+/// data, so a test that would skip there has lost its input, and passing
+/// would hide that it checked nothing.
+pub const STRICT_ENV: &str = "PATCHART_TEST_STRICT";
+
+/// Ends a test's run early with `skipping: <reason>`, or panics with the
+/// reason when [`STRICT_ENV`] is `1`. The caller returns after it.
+pub fn skip(reason: impl std::fmt::Display) {
+    if std::env::var(STRICT_ENV).is_ok_and(|v| v == "1") {
+        panic!("{STRICT_ENV}=1 and this test would skip: {reason}");
+    }
+    note(format_args!("skipping: {reason}"));
+}
+
+/// A line for whoever runs the suite. Written to the process's stderr
+/// itself, past the test harness's capture, so a test that passes still
+/// shows it.
+pub fn note(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// `../shared/data/<sub>` next to the repository, when this checkout has
-/// it. Tests that need it print why they skip and pass when it is absent.
+/// it. Callers that cannot run without it [`skip`] when it is `None`.
 pub fn shared_data(sub: &str) -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     root.ancestors()
@@ -21,22 +43,37 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// The shared Espacenet export, or `None` with a skip message printed.
-pub fn shared_export() -> Option<PathBuf> {
-    let dir = match shared_data("espacenet") {
-        Some(d) => d,
-        None => {
-            eprintln!("skipping: ../shared/data/espacenet not found");
-            return None;
+/// Every `.xlsx` of the shared Espacenet exports, sorted; empty, with the
+/// reason [`skip`]ped, when there is none.
+pub fn shared_exports() -> Vec<PathBuf> {
+    let Some(dir) = shared_data("espacenet") else {
+        skip("../shared/data/espacenet not found");
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"))
+            })
+            .collect(),
+        Err(e) => {
+            skip(format!("{} cannot be read: {e}", dir.display()));
+            return Vec::new();
         }
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xlsx"))
-        .collect();
+    if files.is_empty() {
+        skip(format!("{} holds no .xlsx export", dir.display()));
+    }
     files.sort();
-    files.into_iter().next()
+    files
+}
+
+/// The first shared Espacenet export, or `None` with the reason
+/// [`skip`]ped.
+pub fn shared_export() -> Option<PathBuf> {
+    shared_exports().into_iter().next()
 }
 
 /// A process-wide runtime whose compile cache lives in `target/`, so the
