@@ -131,11 +131,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics));
-    r.fallback(not_found).with_state(state)
+    r.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
 }
 
 async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint; see /api/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "this endpoint does not answer that method; see /api/openapi.json",
+    )
 }
 
 /// Liveness and readiness: the database answers.
@@ -177,6 +187,51 @@ pub(crate) async fn visible_job(
         .job_for(user, id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such job"))
+}
+
+/// `Query<T>` whose rejection is the JSON error envelope: axum's own
+/// answers in text/plain, which clients reading `error.code` cannot parse.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError::rejection(
+                e.status(),
+                "invalid query string",
+                &e.body_text(),
+            )),
+        }
+    }
+}
+
+/// `Path<T>` whose rejection is the JSON error envelope (see [`ApiQuery`]).
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(ApiError::rejection(
+                e.status(),
+                "invalid path",
+                &e.body_text(),
+            )),
+        }
+    }
 }
 
 /// An authenticated admin; anyone else gets 403.

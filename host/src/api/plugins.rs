@@ -3,14 +3,14 @@
 //! disable, change limits, retire. Admins only; everyone else gets 403.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::views::ErrorBody;
-use super::{Admin, ApiError, AppState};
+use super::{Admin, ApiError, ApiPath, AppState};
 use crate::catalog::{DirectoryError, PluginPatch};
 use crate::plugins::PluginLimits;
 use crate::plugins::registry::{PluginSource, PluginStatus, Registered};
@@ -211,7 +211,7 @@ pub async fn upload_plugin(
 pub async fn get_plugin(
     State(state): State<AppState>,
     Admin(_admin): Admin,
-    Path((key, version)): Path<(String, String)>,
+    ApiPath((key, version)): ApiPath<(String, String)>,
 ) -> Result<Json<PluginView>, ApiError> {
     let entry = find(&state, &key, &version)?;
     Ok(Json(view(&state, &entry).await?))
@@ -229,7 +229,7 @@ pub async fn get_plugin(
 pub async fn patch_plugin(
     State(state): State<AppState>,
     Admin(_admin): Admin,
-    Path((key, version)): Path<(String, String)>,
+    ApiPath((key, version)): ApiPath<(String, String)>,
     body: Result<Json<PluginPatch>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<PluginView>, ApiError> {
     let Json(patch) = body.map_err(|e| {
@@ -259,7 +259,7 @@ pub async fn patch_plugin(
 pub async fn retire_plugin(
     State(state): State<AppState>,
     Admin(_admin): Admin,
-    Path((key, version)): Path<(String, String)>,
+    ApiPath((key, version)): ApiPath<(String, String)>,
 ) -> Result<Json<PluginView>, ApiError> {
     let entry = state
         .catalog
