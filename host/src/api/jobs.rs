@@ -132,6 +132,14 @@ pub async fn create_job(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart
+        && super::declares_more_than(
+            req.headers(),
+            state.limits.max_upload_bytes + super::MULTIPART_SLACK,
+        )
+    {
+        return Err(too_large(state.limits.max_upload_bytes));
+    }
     let mut fields = BTreeMap::new();
     let (dataset_id, images, resolved, key, config) = if is_multipart {
         let mut mp = Multipart::from_request(req, &state).await.map_err(|e| {
@@ -158,6 +166,7 @@ pub async fn create_job(
                         ApiError::multipart(&e, too_large(state.limits.max_upload_bytes))
                     })?;
                     if bytes.len() as u64 > state.limits.max_upload_bytes {
+                        super::drain(&mut mp).await;
                         return Err(too_large(state.limits.max_upload_bytes));
                     }
                     file = Some((file_name, bytes.to_vec()));

@@ -81,8 +81,34 @@ fn both<S: Clone + Send + Sync + 'static>(
     }
 }
 
+/// What a multipart body may carry beyond its file: boundaries, part
+/// headers, the other fields.
+const MULTIPART_SLACK: u64 = 1 << 20;
+
+/// Whether the request declares a `Content-Length` over `max`. Such a body
+/// is refused before any of it is read: answering while the client is
+/// still sending makes the server close with unread bytes, a reset in
+/// which the client may lose the answer.
+fn declares_more_than(headers: &axum::http::HeaderMap, max: u64) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > max)
+}
+
+/// Reads and drops what is left of a multipart body (the body limit still
+/// bounds it), so a refused upload is answered once the client has sent
+/// it, for the same reason as [`declares_more_than`].
+async fn drain(mp: &mut axum::extract::Multipart) {
+    while let Ok(Some(mut field)) = mp.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+}
+
 pub fn router(state: AppState) -> Router {
-    let upload_body = DefaultBodyLimit::max((state.limits.max_upload_bytes + (1 << 20)) as usize);
+    let upload_body =
+        DefaultBodyLimit::max((state.limits.max_upload_bytes + MULTIPART_SLACK) as usize);
     let mut r = Router::new();
     r = both(
         r,
@@ -109,7 +135,8 @@ pub fn router(state: AppState) -> Router {
         get(jobs::get_description_task),
     );
     r = both(r, "/api/algorithms/", get(jobs::list_algorithms));
-    let plugin_body = DefaultBodyLimit::max((state.limits.max_plugin_bytes + (1 << 20)) as usize);
+    let plugin_body =
+        DefaultBodyLimit::max((state.limits.max_plugin_bytes + MULTIPART_SLACK) as usize);
     r = both(
         r,
         "/api/plugins/",

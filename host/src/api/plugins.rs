@@ -144,9 +144,13 @@ pub async fn list_plugins(
 pub async fn upload_plugin(
     State(state): State<AppState>,
     Admin(user): Admin,
+    headers: axum::http::HeaderMap,
     mut mp: Multipart,
 ) -> Result<Response, ApiError> {
     let limit = state.limits.max_plugin_bytes;
+    if super::declares_more_than(&headers, limit + super::MULTIPART_SLACK) {
+        return Err(too_large(limit));
+    }
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(mut field) = mp
         .next_field()
@@ -164,15 +168,20 @@ pub async fn upload_plugin(
         }
         let name = field.file_name().unwrap_or("upload.wasm").to_string();
         let mut bytes = Vec::new();
+        let mut over = false;
         while let Some(chunk) = field
             .chunk()
             .await
             .map_err(|e| ApiError::multipart(&e, too_large(limit)))?
         {
-            if (bytes.len() + chunk.len()) as u64 > limit {
-                return Err(too_large(limit));
+            over |= (bytes.len() + chunk.len()) as u64 > limit;
+            if !over {
+                bytes.extend_from_slice(&chunk);
             }
-            bytes.extend_from_slice(&chunk);
+        }
+        if over {
+            super::drain(&mut mp).await;
+            return Err(too_large(limit));
         }
         file = Some((name, bytes));
     }
