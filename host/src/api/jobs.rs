@@ -166,7 +166,6 @@ pub async fn create_job(
                         ApiError::multipart(&e, too_large(state.limits.max_upload_bytes))
                     })?;
                     if bytes.len() as u64 > state.limits.max_upload_bytes {
-                        super::drain(&mut mp).await;
                         return Err(too_large(state.limits.max_upload_bytes));
                     }
                     file = Some((file_name, bytes.to_vec()));

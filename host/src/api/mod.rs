@@ -86,8 +86,9 @@ fn both<S: Clone + Send + Sync + 'static>(
 const MULTIPART_SLACK: u64 = 1 << 20;
 
 /// Whether the request declares a `Content-Length` over `max`. Such a body
-/// is refused before any of it is read: answering while the client is
-/// still sending makes the server close with unread bytes, a reset in
+/// is refused before any of it is read: the client gets its answer without
+/// sending it (one waiting on `Expect: 100-continue` sends nothing), and
+/// the server does not close on a body it stopped reading, a reset in
 /// which the client may lose the answer.
 fn declares_more_than(headers: &axum::http::HeaderMap, max: u64) -> bool {
     headers
@@ -95,15 +96,6 @@ fn declares_more_than(headers: &axum::http::HeaderMap, max: u64) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .is_some_and(|n| n > max)
-}
-
-/// Reads and drops what is left of a multipart body (the body limit still
-/// bounds it), so a refused upload is answered once the client has sent
-/// it, for the same reason as [`declares_more_than`].
-async fn drain(mp: &mut axum::extract::Multipart) {
-    while let Ok(Some(mut field)) = mp.next_field().await {
-        while let Ok(Some(_)) = field.chunk().await {}
-    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -168,20 +168,15 @@ pub async fn upload_plugin(
         }
         let name = field.file_name().unwrap_or("upload.wasm").to_string();
         let mut bytes = Vec::new();
-        let mut over = false;
         while let Some(chunk) = field
             .chunk()
             .await
             .map_err(|e| ApiError::multipart(&e, too_large(limit)))?
         {
-            over |= (bytes.len() + chunk.len()) as u64 > limit;
-            if !over {
-                bytes.extend_from_slice(&chunk);
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(too_large(limit));
             }
-        }
-        if over {
-            super::drain(&mut mp).await;
-            return Err(too_large(limit));
+            bytes.extend_from_slice(&chunk);
         }
         file = Some((name, bytes));
     }
