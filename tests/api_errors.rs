@@ -248,6 +248,34 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
             got.2
         );
     }
+    // A multipart body that cannot be parsed: no boundary, or cut short.
+    for (what, content_type, body) in [
+        ("no boundary", "multipart/form-data", &b"--x\r\n"[..]),
+        (
+            "cut short",
+            "multipart/form-data; boundary=x",
+            &b"--x\r\nContent-Disposition: form-data; name=\"images\"\r\n\r\n[]"[..],
+        ),
+    ] {
+        let r = s
+            .http
+            .post(s.url("/api/jobs/"))
+            .bearer_auth(&s.admin_token)
+            .header("content-type", content_type)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("post");
+        let got = answer(r).await;
+        envelope(what, &got, 400, "VALIDATION_ERROR");
+        assert!(
+            got.2["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("multipart")),
+            "{what}: {}",
+            got.2
+        );
+    }
     // A JSON body naming fields the API does not know, or not JSON at all.
     let got = post_json(
         &s,
@@ -386,11 +414,13 @@ async fn an_upload_over_the_size_limit_is_413_upload_too_large_and_the_server_ke
             .is_some_and(|m| m.contains("1 MiB")),
         "{body}"
     );
-    // A file just over the limit in a body the server reads to the end:
-    // the file comes first, the field after it must not matter.
+    // A file just over the limit, found while the body is read, with more
+    // of the body after it that the server never reads: the answer must
+    // still arrive (a failed request fails here), not a dropped connection.
     let form = Form::new()
         .part("source_data", file_part(vec![7u8; (1 << 20) + 1]))
-        .text("images", CHART);
+        .text("images", CHART)
+        .text("visualization_config", " ".repeat(900 << 10));
     let got = post_form(&s, form).await;
     envelope("a file over the limit", &got, 413, "UPLOAD_TOO_LARGE");
     // Still serving, and nothing kept.
