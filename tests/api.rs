@@ -18,6 +18,24 @@ async fn all_algorithms(s: &TestServer) -> Vec<String> {
         .collect()
 }
 
+/// The HTTP answer to a WebSocket handshake the server refused, as
+/// (status, JSON body). Anything else (an upgrade, a failure without an
+/// HTTP answer) fails the test.
+async fn refused_handshake(s: &TestServer, path: &str) -> (u16, Value) {
+    use tokio_tungstenite::tungstenite::Error;
+    match tokio_tungstenite::connect_async(s.ws_url(path)).await {
+        Err(Error::Http(r)) => {
+            let body = r.body().as_deref().unwrap_or_default();
+            let body = serde_json::from_slice(body).unwrap_or_else(|e| {
+                panic!("not a JSON body ({e}): {:?}", String::from_utf8_lossy(body))
+            });
+            (r.status().as_u16(), body)
+        }
+        Err(e) => panic!("{path}: the handshake failed without an HTTP answer: {e}"),
+        Ok(_) => panic!("{path}: the handshake was accepted"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_built_in_chart_succeeds_with_ordered_events_and_downloads() {
     let s = TestServer::start().await;
@@ -399,11 +417,9 @@ async fn users_only_see_their_own_things() {
         format!("/api/image-tasks/{task_id}/png/"),
         format!("/api/image-tasks/{task_id}/svg/"),
     ] {
-        assert_eq!(
-            s.get(&bob, &path).await.status(),
-            404,
-            "bob must not see {path}"
-        );
+        let (status, body) = s.get_json(&bob, &path).await;
+        assert_eq!(status, 404, "bob must not see {path}: {body}");
+        assert_eq!(body["error"]["code"], "NOT_FOUND", "{path}: {body}");
         assert_eq!(
             s.get(&alice, &path).await.status(),
             200,
@@ -423,9 +439,17 @@ async fn users_only_see_their_own_things() {
         .await
         .expect("post");
     assert_eq!(cancel.status(), 404);
-    let ws = tokio_tungstenite::connect_async(s.ws_url(&format!("/ws/jobs/{job_id}/?token={bob}")))
-        .await;
-    assert!(ws.is_err(), "bob cannot open alice's event stream");
+    let body: Value = cancel.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "NOT_FOUND", "{body}");
+    let (status, body) = refused_handshake(&s, &format!("/ws/jobs/{job_id}/?token={bob}")).await;
+    assert_eq!(status, 404, "bob cannot open alice's event stream: {body}");
+    assert_eq!(body["error"]["code"], "NOT_FOUND", "{body}");
+    // Alice can, on the same path.
+    let events = s.events(&alice, &job_id, None, 10_000).await;
+    assert_eq!(
+        events.last().expect("events")["event_type"],
+        "job_status_changed"
+    );
     assert_eq!(s.get_json(&bob, "/api/jobs/").await.1["count"], 0);
     assert_eq!(s.get_json(&bob, "/api/image-tasks/").await.1["count"], 0);
     assert_eq!(s.get_json(&alice, "/api/jobs/").await.1["count"], 1);
@@ -441,6 +465,7 @@ async fn users_only_see_their_own_things() {
         .expect("post");
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
     assert!(body["error"]["fields"]["dataset_id"].is_string(), "{body}");
     // Uploading the same bytes shares the stored dataset (not parsed
     // again), and only then may bob chart it by id.
@@ -476,34 +501,44 @@ async fn users_only_see_their_own_things() {
     // Without a token: 401.
     let anon = s.http.get(s.url("/api/jobs/")).send().await.expect("get");
     assert_eq!(anon.status(), 401);
+    let body: Value = anon.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "UNAUTHENTICATED", "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn invalid_requests_are_refused_with_field_errors_and_store_nothing() {
     let s = TestServer::start().await;
+    let before = s.stored().await;
+    assert_eq!(before.rows["jobs"], 0, "{before:?}");
     let cases = [
         (
             json!([{"algorithm_key": "no_such_chart"}]),
             "images[0].algorithm_key",
+            "no_such_chart",
         ),
         (
             json!([{"algorithm_key": "top_patent_countries", "params": {"top_n": 500}}]),
             "images[0].params",
+            "top_n",
         ),
         (
             json!([{"algorithm_key": "top_patent_countries", "output_format": "gif"}]),
             "images[0].output_format",
+            "gif",
         ),
-        (json!([]), "images"),
+        (json!([]), "images", "at least one chart"),
     ];
-    for (images, field) in cases {
+    for (images, field, says) in cases {
         let (status, body) = s
             .post_job(&s.admin_token, full_export(), &images, None, None)
             .await;
         assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
+        let fields = body["error"]["fields"].as_object().expect("fields");
+        assert_eq!(fields.len(), 1, "only {field} is at fault: {body}");
         assert!(
-            body["error"]["fields"][field].is_string(),
-            "{field} in {body}"
+            fields[field].as_str().is_some_and(|m| m.contains(says)),
+            "{field} saying {says:?} in {body}"
         );
     }
     let (status, body) = s
@@ -516,6 +551,7 @@ async fn invalid_requests_are_refused_with_field_errors_and_store_nothing() {
         )
         .await;
     assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
     assert!(
         body["error"]["fields"]["visualization_config"]
             .as_str()
@@ -533,12 +569,14 @@ async fn invalid_requests_are_refused_with_field_errors_and_store_nothing() {
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "INGEST_NOT_A_WORKBOOK");
-    assert!(body["error"]["fields"]["source_data"].is_string());
-    assert_eq!(
-        s.get_json(&s.admin_token, "/api/jobs/").await.1["count"],
-        0,
-        "nothing stored"
+    assert!(
+        body["error"]["fields"]["source_data"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("INGEST_NOT_A_WORKBOOK: ")),
+        "{body}"
     );
+    // No job, task, dataset, access grant, event or stored file.
+    assert_eq!(s.stored().await, before, "nothing stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -667,6 +705,7 @@ async fn list_filters_validate_the_status() {
     let s = TestServer::start().await;
     let (status, body) = s.get_json(&s.admin_token, "/api/jobs/?status=DONE").await;
     assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
     assert!(
         body["error"]["message"]
             .as_str()
@@ -678,6 +717,7 @@ async fn list_filters_validate_the_status() {
         .get_json(&s.admin_token, "/api/image-tasks/?status=nope")
         .await;
     assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
     assert!(
         body["error"]["message"]
             .as_str()

@@ -99,9 +99,15 @@ fn token_create_prints_the_token_alone_on_the_last_line() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().expect("a line");
-    assert!(last.starts_with("pat_") && !last.contains(' '), "{stdout}");
-    // A second token for the same user is a different token.
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "a heading and the token: {stdout}");
+    assert_eq!(lines[0], "token for alice (user):", "{stdout}");
+    let first = lines[1];
+    assert!(
+        first.starts_with("pat_") && first.len() > 20 && !first.contains(' '),
+        "{stdout}"
+    );
+    // A second token for the same user, now made an admin: another token.
     let again = patchart()
         .args([
             "token",
@@ -114,11 +120,63 @@ fn token_create_prints_the_token_alone_on_the_last_line() {
         .arg(dir.path())
         .output()
         .expect("run");
-    let second = String::from_utf8_lossy(&again.stdout)
-        .lines()
-        .last()
-        .map(str::to_string);
-    assert_ne!(second.as_deref(), Some(last));
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "a heading and the token: {stdout}");
+    assert_eq!(lines[0], "token for alice (admin):", "{stdout}");
+    let second = lines[1];
+    assert!(
+        second.starts_with("pat_") && second.len() == first.len() && !second.contains(' '),
+        "{stdout}"
+    );
+    assert_ne!(second, first, "each call makes a new token");
+    // Both tokens are alice's, and she is an admin now.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let store = patchart::store::Store::open(dir.path())
+            .await
+            .expect("open the store");
+        for token in [first, second] {
+            let user = store
+                .user_for_token(token)
+                .await
+                .expect("query")
+                .unwrap_or_else(|| panic!("{token} is not a known token"));
+            assert_eq!(user.name, "alice");
+            assert!(user.is_admin(), "{token} belongs to role {}", user.role);
+        }
+        assert!(
+            store
+                .user_for_token("pat_not-issued")
+                .await
+                .expect("query")
+                .is_none()
+        );
+    });
+}
+
+#[test]
+fn token_create_with_an_empty_user_exits_1_and_prints_no_token() {
+    let dir = tmp();
+    let out = patchart()
+        .args(["token", "create", "--user", " ", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--user must not be empty"), "{err}");
 }
 
 #[test]

@@ -169,3 +169,144 @@ impl TestServer {
         panic!("job {job_id} did not finish within 60 s");
     }
 }
+
+/// What a server has stored: the row count of every table and every file
+/// under its data dir (the database's own files aside). Two snapshots are
+/// equal when a request left nothing behind.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub rows: std::collections::BTreeMap<String, i64>,
+    pub files: std::collections::BTreeSet<PathBuf>,
+}
+
+impl TestServer {
+    pub async fn stored(&self) -> Stored {
+        use sqlx::{ConnectOptions, Connection};
+        let mut db = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(self.dir.path().join("patchart.db"))
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(10))
+            .connect()
+            .await
+            .expect("open the server's database");
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+        )
+        .fetch_all(&mut db)
+        .await
+        .expect("list tables");
+        let mut rows = std::collections::BTreeMap::new();
+        for t in tables {
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{t}\"")))
+                    .fetch_one(&mut db)
+                    .await
+                    .expect("count rows");
+            rows.insert(t, n);
+        }
+        db.close().await.expect("close");
+        let mut files = std::collections::BTreeSet::new();
+        let mut dirs = vec![self.dir.path().to_path_buf()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).expect("read data dir") {
+                let p = e.expect("entry").path();
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if !name.starts_with("patchart.db") {
+                    files.insert(
+                        p.strip_prefix(self.dir.path())
+                            .expect("under")
+                            .to_path_buf(),
+                    );
+                }
+            }
+        }
+        Stored { rows, files }
+    }
+}
+
+/// An HTTP answer read off the wire: status, headers (names lowercased),
+/// body.
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl TestServer {
+    /// Sends `head` (request line and headers, ending in an empty line) and
+    /// `body` on a connection of its own, then reads the answer. Unlike an
+    /// HTTP client it keeps reading whatever the server does with the rest
+    /// of a request it declared: a server that waits for a body never sent,
+    /// or closes or resets before answering, fails here (within 60 s).
+    pub async fn raw(&self, head: &str, body: &[u8]) -> RawAnswer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut tcp = tokio::net::TcpStream::connect(self.running().addr())
+            .await
+            .expect("connect");
+        tcp.write_all(head.as_bytes()).await.expect("send the head");
+        tcp.write_all(body).await.expect("send the body");
+        let read = async {
+            let mut buf = Vec::new();
+            loop {
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let text = String::from_utf8_lossy(&buf[..end]).to_string();
+                    let mut lines = text.split("\r\n");
+                    let status: u16 = lines
+                        .next()
+                        .and_then(|l| l.split(' ').nth(1))
+                        .and_then(|c| c.parse().ok())
+                        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+                    let headers: Vec<(String, String)> = lines
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+                        .collect();
+                    let len: usize = headers
+                        .iter()
+                        .find(|(n, _)| n == "content-length")
+                        .and_then(|(_, v)| v.parse().ok())
+                        .unwrap_or_else(|| panic!("no content-length in {text:?}"));
+                    if buf.len() >= end + 4 + len {
+                        let body = buf[end + 4..end + 4 + len].to_vec();
+                        return RawAnswer {
+                            status,
+                            headers,
+                            body,
+                        };
+                    }
+                }
+                let mut chunk = [0u8; 16 << 10];
+                match tcp.read(&mut chunk).await {
+                    Ok(0) => panic!(
+                        "the server closed the connection before answering in full: {:?}",
+                        String::from_utf8_lossy(&buf)
+                    ),
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    Err(e) => panic!(
+                        "the connection failed before a full answer ({e}): {:?}",
+                        String::from_utf8_lossy(&buf)
+                    ),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), read)
+            .await
+            .expect("an answer within 60 s")
+    }
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use patchart_sdk::format::Locale;
@@ -53,6 +53,9 @@ pub struct DescribeAccepted {
     pub status_url: String,
 }
 
+/// axum's default body limit, which bounds this endpoint's body.
+const MAX_BODY_BYTES: u64 = 2 << 20;
+
 /// Describe a chart: queue a description task (202).
 #[utoipa::path(post, path = "/api/ai/describe/", tag = "ai", request_body = DescribeRequest,
     responses(
@@ -61,13 +64,24 @@ pub struct DescribeAccepted {
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "No such image task, or not yours"),
         (status = 409, body = ErrorBody, description = "The chart did not succeed"),
+        (status = 413, body = ErrorBody, description = "The body is over 2 MiB"),
         (status = 429, body = ErrorBody, description = "Too many descriptions pending")),
     security(("bearer" = [])))]
 pub async fn describe(
     State(state): State<AppState>,
     Auth(user): Auth,
-    body: Bytes,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
+    if super::declares_more_than(req.headers(), MAX_BODY_BYTES) {
+        return Err(ApiError::rejection(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the body is too large",
+            &format!("the limit is {} MiB", MAX_BODY_BYTES >> 20),
+        ));
+    }
+    let body = Bytes::from_request(req, &state)
+        .await
+        .map_err(|e| ApiError::rejection(e.status(), "unreadable body", &e.body_text()))?;
     let req: DescribeRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
             "VALIDATION_ERROR",

@@ -71,6 +71,17 @@ impl ApiError {
         }
     }
 
+    /// A request axum's extractors refused (query string, path, body),
+    /// in the envelope instead of their text/plain answer.
+    pub fn rejection(status: StatusCode, what: &str, detail: &str) -> Self {
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "BODY_TOO_LARGE"
+        } else {
+            "VALIDATION_ERROR"
+        };
+        Self::new(status, code, format!("{what}: {detail}"))
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
     }

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use super::views::{
     AlgorithmVersion, AlgorithmView, DescriptionTaskView, ErrorBody, ImageTaskView, JobCancelled,
     JobCreated, JobDetail, JobSummary, Page,
 };
-use super::{ApiError, AppState, Auth};
+use super::{ApiError, ApiPath, ApiQuery, AppState, Auth};
 use crate::ingest;
 use crate::jobs::model::{JobStatus, OutputFormat, TaskStatus};
 use crate::plugins::LoadedPlugin;
@@ -78,10 +78,34 @@ impl ListQuery {
         }
     }
 
-    fn window(&self) -> (i64, i64, i64) {
-        let page = self.page.unwrap_or(1).max(1);
-        let size = self.page_size.unwrap_or(50).clamp(1, 200);
-        (page, size, (page - 1) * size)
+    /// `(page, page_size, offset)`. Values outside the documented ranges
+    /// are a 400 naming the field rather than silently another page; a
+    /// page so far out that its offset overflows is one of them.
+    fn window(&self) -> Result<(i64, i64, i64), ApiError> {
+        let mut fields = BTreeMap::new();
+        let page = self.page.unwrap_or(1);
+        let size = self.page_size.unwrap_or(50);
+        if page < 1 {
+            fields.insert("page".to_string(), format!("is {page}; pages start at 1"));
+        }
+        if !(1..=200).contains(&size) {
+            fields.insert(
+                "page_size".to_string(),
+                format!("is {size}; it must be 1..200"),
+            );
+        }
+        if fields.is_empty() {
+            match (page - 1).checked_mul(size) {
+                Some(offset) => return Ok((page, size, offset)),
+                None => {
+                    fields.insert(
+                        "page".to_string(),
+                        format!("is {page}; no page is that far"),
+                    );
+                }
+            }
+        }
+        Err(ApiError::validation(fields))
     }
 }
 
@@ -108,6 +132,14 @@ pub async fn create_job(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart
+        && super::declares_more_than(
+            req.headers(),
+            state.limits.max_upload_bytes + super::MULTIPART_SLACK,
+        )
+    {
+        return Err(too_large(state.limits.max_upload_bytes));
+    }
     let mut fields = BTreeMap::new();
     let (dataset_id, images, resolved, key, config) = if is_multipart {
         let mut mp = Multipart::from_request(req, &state).await.map_err(|e| {
@@ -479,10 +511,10 @@ fn validate_config(config: &Value, fields: &mut BTreeMap<String, String>) {
 pub async fn list_jobs(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<JobSummary>>, ApiError> {
     let status = q.status_filter(JobStatus::parse, &JobStatus::ALL.map(JobStatus::as_str))?;
-    let (page, size, offset) = q.window();
+    let (page, size, offset) = q.window()?;
     let (rows, count) = state.store.list_jobs(&user, status, size, offset).await?;
     Ok(Json(Page::of(&rows, count, (page, size))))
 }
@@ -494,7 +526,7 @@ pub async fn list_jobs(
 pub async fn get_job(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<JobDetail>, ApiError> {
     let job = super::visible_job(&state, &user, &id).await?;
     let dataset = state.store.dataset_meta(&job.dataset_id).await?;
@@ -510,7 +542,7 @@ pub async fn get_job(
 pub async fn cancel_job(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<JobCancelled>, ApiError> {
     let job = super::visible_job(&state, &user, &id).await?;
     match state.jobs.cancel_job(&job).await? {
@@ -535,7 +567,7 @@ pub async fn cancel_job(
 pub async fn download_job(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let job = super::visible_job(&state, &user, &id).await?;
     let dataset = state.store.dataset_meta(&job.dataset_id).await?;
@@ -601,10 +633,10 @@ pub async fn download_job(
 pub async fn list_image_tasks(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<ImageTaskView>>, ApiError> {
     let status = q.status_filter(TaskStatus::parse, &TaskStatus::ALL.map(TaskStatus::as_str))?;
-    let (page, size, offset) = q.window();
+    let (page, size, offset) = q.window()?;
     let (rows, count) = state.store.list_tasks(&user, status, size, offset).await?;
     Ok(Json(Page::of(&rows, count, (page, size))))
 }
@@ -615,7 +647,7 @@ pub async fn list_image_tasks(
 pub async fn get_image_task(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ImageTaskView>, ApiError> {
     let t = state
         .store
@@ -631,7 +663,7 @@ pub async fn get_image_task(
 pub async fn image_task_png(
     state: State<AppState>,
     auth: Auth,
-    id: Path<String>,
+    id: ApiPath<String>,
 ) -> Result<Response, ApiError> {
     artifact(state, auth, id, "png", "image/png").await
 }
@@ -642,7 +674,7 @@ pub async fn image_task_png(
 pub async fn image_task_svg(
     state: State<AppState>,
     auth: Auth,
-    id: Path<String>,
+    id: ApiPath<String>,
 ) -> Result<Response, ApiError> {
     artifact(state, auth, id, "svg", "image/svg+xml").await
 }
@@ -650,7 +682,7 @@ pub async fn image_task_svg(
 async fn artifact(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ext: &'static str,
     content_type: &'static str,
 ) -> Result<Response, ApiError> {
@@ -705,9 +737,9 @@ async fn artifact(
 pub async fn list_description_tasks(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<DescriptionTaskView>>, ApiError> {
-    let (page, size, offset) = q.window();
+    let (page, size, offset) = q.window()?;
     let (rows, count) = state
         .store
         .list_description_tasks(&user, size, offset)
@@ -721,7 +753,7 @@ pub async fn list_description_tasks(
 pub async fn get_description_task(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DescriptionTaskView>, ApiError> {
     let d = state
         .store

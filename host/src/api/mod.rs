@@ -81,8 +81,26 @@ fn both<S: Clone + Send + Sync + 'static>(
     }
 }
 
+/// What a multipart body may carry beyond its file: boundaries, part
+/// headers, the other fields.
+const MULTIPART_SLACK: u64 = 1 << 20;
+
+/// Whether the request declares a `Content-Length` over `max`. Such a body
+/// is refused before any of it is read: the client gets its answer without
+/// sending it (one waiting on `Expect: 100-continue` sends nothing), and
+/// the server does not close on a body it stopped reading, a reset in
+/// which the client may lose the answer.
+fn declares_more_than(headers: &axum::http::HeaderMap, max: u64) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > max)
+}
+
 pub fn router(state: AppState) -> Router {
-    let upload_body = DefaultBodyLimit::max((state.limits.max_upload_bytes + (1 << 20)) as usize);
+    let upload_body =
+        DefaultBodyLimit::max((state.limits.max_upload_bytes + MULTIPART_SLACK) as usize);
     let mut r = Router::new();
     r = both(
         r,
@@ -109,7 +127,8 @@ pub fn router(state: AppState) -> Router {
         get(jobs::get_description_task),
     );
     r = both(r, "/api/algorithms/", get(jobs::list_algorithms));
-    let plugin_body = DefaultBodyLimit::max((state.limits.max_plugin_bytes + (1 << 20)) as usize);
+    let plugin_body =
+        DefaultBodyLimit::max((state.limits.max_plugin_bytes + MULTIPART_SLACK) as usize);
     r = both(
         r,
         "/api/plugins/",
@@ -131,11 +150,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics));
-    r.fallback(not_found).with_state(state)
+    r.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
 }
 
 async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint; see /api/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "this endpoint does not answer that method; see /api/openapi.json",
+    )
 }
 
 /// Liveness and readiness: the database answers.
@@ -177,6 +206,51 @@ pub(crate) async fn visible_job(
         .job_for(user, id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such job"))
+}
+
+/// `Query<T>` whose rejection is the JSON error envelope: axum's own
+/// answers in text/plain, which clients reading `error.code` cannot parse.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError::rejection(
+                e.status(),
+                "invalid query string",
+                &e.body_text(),
+            )),
+        }
+    }
+}
+
+/// `Path<T>` whose rejection is the JSON error envelope (see [`ApiQuery`]).
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(ApiError::rejection(
+                e.status(),
+                "invalid path",
+                &e.body_text(),
+            )),
+        }
+    }
 }
 
 /// An authenticated admin; anyone else gets 403.

@@ -3,14 +3,14 @@
 //! disable, change limits, retire. Admins only; everyone else gets 403.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::views::ErrorBody;
-use super::{Admin, ApiError, AppState};
+use super::{Admin, ApiError, ApiPath, AppState};
 use crate::catalog::{DirectoryError, PluginPatch};
 use crate::plugins::PluginLimits;
 use crate::plugins::registry::{PluginSource, PluginStatus, Registered};
@@ -144,9 +144,13 @@ pub async fn list_plugins(
 pub async fn upload_plugin(
     State(state): State<AppState>,
     Admin(user): Admin,
+    headers: axum::http::HeaderMap,
     mut mp: Multipart,
 ) -> Result<Response, ApiError> {
     let limit = state.limits.max_plugin_bytes;
+    if super::declares_more_than(&headers, limit + super::MULTIPART_SLACK) {
+        return Err(too_large(limit));
+    }
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(mut field) = mp
         .next_field()
@@ -211,7 +215,7 @@ pub async fn upload_plugin(
 pub async fn get_plugin(
     State(state): State<AppState>,
     Admin(_admin): Admin,
-    Path((key, version)): Path<(String, String)>,
+    ApiPath((key, version)): ApiPath<(String, String)>,
 ) -> Result<Json<PluginView>, ApiError> {
     let entry = find(&state, &key, &version)?;
     Ok(Json(view(&state, &entry).await?))
@@ -229,7 +233,7 @@ pub async fn get_plugin(
 pub async fn patch_plugin(
     State(state): State<AppState>,
     Admin(_admin): Admin,
-    Path((key, version)): Path<(String, String)>,
+    ApiPath((key, version)): ApiPath<(String, String)>,
     body: Result<Json<PluginPatch>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<PluginView>, ApiError> {
     let Json(patch) = body.map_err(|e| {
@@ -261,7 +265,7 @@ pub async fn patch_plugin(
 pub async fn retire_plugin(
     State(state): State<AppState>,
     Admin(_admin): Admin,
-    Path((key, version)): Path<(String, String)>,
+    ApiPath((key, version)): ApiPath<(String, String)>,
 ) -> Result<Json<PluginView>, ApiError> {
     let entry = state
         .catalog

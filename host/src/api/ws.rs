@@ -5,13 +5,14 @@
 //! terminal `job_status_changed` event and the final event of every
 //! description of its charts, whichever comes last.
 
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{ApiError, AppState, Auth};
+use super::{ApiError, ApiPath, ApiQuery, AppState, Auth};
 use crate::events::kind;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -31,11 +32,23 @@ pub struct WsQuery {
 pub async fn job_events(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Path(id): Path<String>,
-    Query(q): Query<WsQuery>,
-    ws: WebSocketUpgrade,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<WsQuery>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let job = super::visible_job(&state, &user, &id).await?;
+    // Checked after the job, so whether a job exists is answered the same
+    // way with or without the upgrade headers.
+    let ws = ws.map_err(|e| {
+        ApiError::new(
+            e.status(),
+            "WEBSOCKET_REQUIRED",
+            format!(
+                "this endpoint streams events over a WebSocket; open it with a WebSocket client ({})",
+                e.body_text()
+            ),
+        )
+    })?;
     let after = q.after.unwrap_or(0);
     Ok(ws.on_upgrade(move |socket| stream(state, job.id, after, socket)))
 }

@@ -214,6 +214,15 @@ impl Store {
         &self.data_dir
     }
 
+    /// Closes both pools, so every later query fails as if the database
+    /// had gone away. No server path calls it: it lets tests see how the
+    /// API answers an unreachable database (`/healthz` 503, `INTERNAL`).
+    #[doc(hidden)]
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
