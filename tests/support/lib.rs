@@ -2,6 +2,7 @@
 //! a plugin runtime with a compile cache under `target/`, and the location
 //! of the optional shared Espacenet export.
 
+pub mod integrity;
 pub mod server;
 pub mod workbook;
 
