@@ -356,6 +356,131 @@ async fn cancelling_mid_run_leaves_every_task_terminal() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_a_job_interrupts_its_running_plugin_long_before_the_plugin_deadline() {
+    use futures_util::StreamExt;
+    use patchart_suite::integrity::{Expect, Integrity};
+    use std::time::{Duration, Instant};
+    // One worker, and a lease longer than the test: only the cancel can
+    // free the worker.
+    let s = TestServer::start_with(|c| {
+        c.workers.workers = 1;
+        c.workers.lease = Duration::from_secs(900);
+    })
+    .await;
+    // The registry test plugin loops `params.work` million times before it
+    // draws: 10^18 iterations is a loop no machine finishes.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(patchart_suite::plugin_wasm("hostile_variant"))
+            .file_name("spin.wasm"),
+    );
+    let r = s
+        .http
+        .post(s.url("/api/plugins/"))
+        .bearer_auth(&s.admin_token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), 201);
+    // A deadline far past what the test waits for the worker, so a worker
+    // freed sooner was freed by the cancel (and a failing run still ends
+    // once the deadline stops the plugin).
+    let r = s
+        .http
+        .patch(s.url("/api/plugins/variant_probe/1.0.0/"))
+        .bearer_auth(&s.admin_token)
+        .json(&json!({"limits": {"timeout_ms": 180_000}}))
+        .send()
+        .await
+        .expect("patch limits");
+    assert_eq!(r.status(), 200);
+    let images =
+        json!([{"algorithm_key": "variant_probe", "params": {"work": 1_000_000_000_000u64}}]);
+    let (status, created) = s
+        .post_job(&s.admin_token, full_export(), &images, None, None)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let job_id = created["job_id"].as_str().expect("id").to_string();
+    let task_id = created["image_tasks"][0]["id"].as_str().map(str::to_string);
+
+    // Wait for the task's START: the plugin is running.
+    let url = s.ws_url(&format!("/ws/jobs/{job_id}/?token={}", s.admin_token));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connect");
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(60), ws.next())
+            .await
+            .expect("the task starts within 60 s");
+        let t = match next {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) => t,
+            other => panic!("the socket ended before the task started: {other:?}"),
+        };
+        let event: Value = serde_json::from_str(&t).expect("event JSON");
+        if event["entity_type"] == "image_task" && event["event_type"] == "START" {
+            if let Some(id) = &task_id {
+                assert_eq!(event["task_id"], id.as_str());
+            }
+            break;
+        }
+    }
+    drop(ws);
+    let (_, job) = s
+        .get_json(&s.admin_token, &format!("/api/jobs/{job_id}/"))
+        .await;
+    assert_eq!(job["image_tasks"][0]["status"], "RUNNING", "{job}");
+
+    let cancelled_at = Instant::now();
+    let r = s
+        .http
+        .post(s.url(&format!("/api/jobs/{job_id}/cancel/")))
+        .bearer_auth(&s.admin_token)
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["cancelled_tasks"], 1, "{body}");
+    let probe = Integrity {
+        http: &s.http,
+        base: &s.base,
+        token: &s.admin_token,
+        job_id: &job_id,
+    };
+    let job = probe
+        .assert_intact(
+            None,
+            Expect {
+                job_status: "CANCELLED",
+                task_statuses: &["CANCELLED"],
+            },
+        )
+        .await;
+    let task = &job["image_tasks"][0];
+    // The code a cancelled task stores (the plugin's own PLUGIN_CANCELLED
+    // is never recorded over it).
+    assert_eq!(task["error_code"], "CANCELLED", "{task}");
+
+    // The task row says CANCELLED at once; that the plugin itself stopped
+    // shows in the only worker drawing the next job's chart.
+    let next = json!([{"algorithm_key": "top_patent_countries", "params": {}}]);
+    let (status, created) = s
+        .post_job(&s.admin_token, full_export(), &next, None, None)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let next_id = created["job_id"].as_str().expect("id");
+    let done = s.wait_job(&s.admin_token, next_id).await;
+    assert_eq!(done["status"], "SUCCESS", "{done}");
+    let freed = cancelled_at.elapsed();
+    eprintln!("the worker was free {freed:?} after the cancel");
+    assert!(
+        freed < Duration::from_secs(90),
+        "the worker stayed busy {freed:?} after the cancel"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reconnecting_client_gets_exactly_what_it_missed() {
     let s = TestServer::start().await;
     let images: Vec<Value> = (0..6)

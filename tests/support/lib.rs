@@ -2,6 +2,7 @@
 //! a plugin runtime with a compile cache under `target/`, the location
 //! of the optional shared Espacenet export, and skips that CI refuses.
 
+pub mod integrity;
 pub mod server;
 pub mod workbook;
 

@@ -80,6 +80,11 @@ pub struct ImageTaskView {
     pub duration_ms: Option<i64>,
     pub png_url: Option<String>,
     pub svg_url: Option<String>,
+    /// SHA-256 of the PNG that `png_url` serves, so a client can check
+    /// what it downloaded.
+    pub png_sha256: Option<String>,
+    /// SHA-256 of the SVG that `svg_url` serves.
+    pub svg_sha256: Option<String>,
     pub trace_id: String,
     pub created_at: String,
     pub started_at: Option<String>,
@@ -112,6 +117,8 @@ impl From<&ImageTaskRow> for ImageTaskView {
                 .then(|| format!("/api/image-tasks/{}/png/", t.id)),
             svg_url: (done && t.svg_sha256.is_some())
                 .then(|| format!("/api/image-tasks/{}/svg/", t.id)),
+            png_sha256: done.then(|| t.png_sha256.clone()).flatten(),
+            svg_sha256: done.then(|| t.svg_sha256.clone()).flatten(),
             trace_id: t.trace_id.clone(),
             created_at: t.created_at.clone(),
             started_at: t.started_at.clone(),

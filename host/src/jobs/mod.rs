@@ -9,6 +9,7 @@
 pub mod model;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,13 @@ pub struct WorkerConfig {
     pub poll: Duration,
     /// Identifies this process's leases.
     pub node_id: String,
+    /// Renders whose artifacts fail to be stored, as a full or failing
+    /// disk would make them: while above zero, each render's write fails
+    /// with a transient storage error and takes one off. Retries and their
+    /// limit cannot be shown deterministically without a fault on demand;
+    /// zero, the default, injects nothing.
+    #[doc(hidden)]
+    pub artifact_write_faults: Arc<AtomicU32>,
 }
 
 impl Default for WorkerConfig {
@@ -56,6 +64,7 @@ impl Default for WorkerConfig {
             max_attempts: 3,
             poll: Duration::from_millis(500),
             node_id: format!("node-{}", uuid::Uuid::new_v4().simple()),
+            artifact_write_faults: Arc::default(),
         }
     }
 }
@@ -566,6 +575,11 @@ impl JobService {
         let files = self.store.files().clone();
         let plugin_for_run = plugin.clone();
         let dataset_for_run = dataset.clone();
+        let write_fault = self
+            .config
+            .artifact_write_faults
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
         // The artifacts are hashed and written on the render thread too:
         // file I/O on the async runtime would stall the connections it
         // serves meanwhile.
@@ -587,7 +601,14 @@ impl JobService {
                     &request,
                     Some(&token),
                 )?;
-                let stored = store_artifacts(&files, &art, format);
+                let stored = if write_fault {
+                    Err(Error::new(
+                        ErrorCode::Internal,
+                        "storing the chart's files failed (injected fault)",
+                    ))
+                } else {
+                    store_artifacts(&files, &art, format)
+                };
                 Ok((art.logs, stored))
             })
             .await;
