@@ -18,23 +18,6 @@ use patchart_suite::workbook::{full_export, standard_export};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The `patchart` binary cargo built for this test run (next to the test
-/// executable's `deps/` directory).
-fn patchart_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|dir| dir.join("patchart"))
-        .expect("target dir");
-    assert!(
-        bin.is_file(),
-        "{} not built; run the suite with `cargo test --workspace`",
-        bin.display()
-    );
-    bin
-}
-
 struct Served {
     child: Child,
     base: String,
@@ -63,7 +46,7 @@ const SHORT_LEASE: &str = "6";
 
 fn serve(data_dir: &Path, lease_secs: &str, extra: &[&str]) -> Served {
     let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-compile-cache");
-    let mut child = Command::new(patchart_bin())
+    let mut child = Command::new(patchart_suite::patchart_bin())
         .args([
             "serve",
             "--bind",

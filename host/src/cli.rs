@@ -78,11 +78,30 @@ pub enum Command {
     },
 }
 
+/// Where a command finds the database.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Where the database, uploads, artifacts and compiled plugins live.
+pub struct StoreArgs {
+    /// Where the SQLite database (without --database-url), uploads,
+    /// artifacts and compiled plugins live.
     #[arg(long, env = "PATCHART_DATA_DIR", default_value = "patchart-data")]
     pub data_dir: PathBuf,
+    /// A PostgreSQL database several nodes share
+    /// (`postgres://user@host:5432/patchart`); without it, SQLite under
+    /// --data-dir.
+    #[arg(long, env = "PATCHART_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    async fn open(&self) -> Result<crate::store::Store> {
+        crate::store::Store::connect(self.database_url.as_deref(), &self.data_dir).await
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Address to listen on.
     #[arg(long, env = "PATCHART_BIND", default_value = "127.0.0.1:8000")]
     pub bind: std::net::SocketAddr,
@@ -188,8 +207,8 @@ pub enum TokenCommand {
     /// Create a token (and the user, if new); prints the token alone on the
     /// last line.
     Create {
-        #[arg(long, env = "PATCHART_DATA_DIR", default_value = "patchart-data")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// User name.
         #[arg(long)]
         user: String,
@@ -307,11 +326,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench(&cli.global, args),
         Command::Serve(args) => serve(&cli.global, args),
         Command::Describe { chart_data, locale } => describe(&chart_data, &locale),
-        Command::Token(TokenCommand::Create {
-            data_dir,
-            user,
-            admin,
-        }) => token_create(&data_dir, &user, admin),
+        Command::Token(TokenCommand::Create { store, user, admin }) => {
+            token_create(&store, &user, admin)
+        }
     }
 }
 
@@ -461,7 +478,8 @@ fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
-    let mut config = crate::server::ServerConfig::new(args.data_dir.clone(), args.bind);
+    let mut config = crate::server::ServerConfig::new(args.store.data_dir.clone(), args.bind);
+    config.database_url = args.store.database_url.clone();
     if global.no_cache {
         config.runtime.cache_dir = None;
     } else if let Some(dir) = &global.cache_dir {
@@ -480,7 +498,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
     }
     config.describe = args.ai.describe_config();
     tokio_runtime()?.block_on(async move {
-        let store = crate::store::Store::open(&args.data_dir).await?;
+        let store = args.store.open().await?;
         let first_token = if store.user_count().await? == 0 {
             let admin = store.ensure_user("admin", true).await?;
             Some(store.create_token(&admin).await?)
@@ -490,8 +508,9 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
         let server = crate::server::start(config).await?;
         let url = format!("http://{}", server.addr());
         println!(
-            "patchart listening on {url} (data dir {})",
-            args.data_dir.display()
+            "patchart listening on {url} (data dir {}, database {})",
+            args.store.data_dir.display(),
+            store.backend().as_str()
         );
         if let Some(token) = first_token {
             println!("created user admin; its token (shown once, keep it):");
@@ -521,12 +540,12 @@ fn describe(chart_data: &Path, locale: &str) -> Result<()> {
     Ok(())
 }
 
-fn token_create(data_dir: &Path, user: &str, admin: bool) -> Result<()> {
+fn token_create(store_args: &StoreArgs, user: &str, admin: bool) -> Result<()> {
     if user.trim().is_empty() {
         return Err(Error::new(ErrorCode::Internal, "--user must not be empty"));
     }
     tokio_runtime()?.block_on(async {
-        let store = crate::store::Store::open(data_dir).await?;
+        let store = store_args.open().await?;
         let u = store.ensure_user(user.trim(), admin).await?;
         let token = store.create_token(&u).await?;
         println!("token for {} ({}):", u.name, u.role);

@@ -41,6 +41,9 @@ pub enum ErrorCode {
     AiUnavailable,
     AiUpstreamError,
     AiBadResponse,
+    // The database could not be reached or gave way to a concurrent
+    // transaction: the same request may succeed when tried again.
+    DatabaseUnavailable,
     // Anything else the host itself ran into (I/O, database).
     Internal,
 }
@@ -77,6 +80,7 @@ impl ErrorCode {
             ErrorCode::AiUnavailable => "AI_UNAVAILABLE",
             ErrorCode::AiUpstreamError => "AI_UPSTREAM_ERROR",
             ErrorCode::AiBadResponse => "AI_BAD_RESPONSE",
+            ErrorCode::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }

@@ -1,16 +1,15 @@
-//! `emit_event`: every event is persisted first, then published. The
+//! `emit_event`: every event is persisted first, then announced. The
 //! database is the source of truth for order and completeness; the
-//! in-process broadcast only wakes subscribers, which then read the log
-//! from the last event they sent. So a WebSocket client sees each event
-//! once, in order, even when two workers emit at the same moment.
-
-use std::sync::Arc;
+//! announcement (a store [`Signal`], crossing nodes on PostgreSQL) only
+//! wakes subscribers, which then read the log from the last event they
+//! sent. So a WebSocket client sees each event once, in order, even when
+//! two workers (or two nodes) emit at the same moment.
 
 use tokio::sync::broadcast;
 
 use crate::error::Result;
-use crate::jobs::model::EventRow;
-use crate::store::{NewEvent, Store, WriteTx};
+use crate::store::model::EventRow;
+use crate::store::{NewEvent, Signal, Store, WriteTx};
 
 /// Event types (seed-compatible).
 pub mod kind {
@@ -23,36 +22,35 @@ pub mod kind {
     pub const JOB_STATUS_CHANGED: &str = "job_status_changed";
 }
 
+/// Appends events to the log and wakes the readers of each job's
+/// stream, on this node and (through the store's signals) on every node
+/// sharing the database.
 #[derive(Clone)]
 pub struct EventBus {
     store: Store,
-    tx: broadcast::Sender<Arc<EventRow>>,
 }
 
 impl EventBus {
     pub fn new(store: Store) -> Self {
-        let (tx, _) = broadcast::channel(4096);
-        EventBus { store, tx }
+        EventBus { store }
     }
 
-    /// Persists `event`, then publishes it.
+    /// Persists `event`; its readers are woken once it is durable.
     pub async fn emit(&self, event: NewEvent) -> Result<EventRow> {
-        let row = self.store.insert_event(&event).await?;
-        // No subscriber is not an error: the event is in the log.
-        let _ = self.tx.send(Arc::new(row.clone()));
-        Ok(row)
+        self.store.insert_event(&event).await
     }
 
-    /// Commits `tx`, then publishes the events it inserted.
+    /// Commits `tx`; the readers of its events are woken once they are
+    /// durable.
     pub async fn commit(&self, tx: WriteTx) -> Result<()> {
-        for row in tx.commit().await? {
-            let _ = self.tx.send(Arc::new(row));
-        }
+        tx.commit().await?;
         Ok(())
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<EventRow>> {
-        self.tx.subscribe()
+    /// Wake-ups: [`Signal::Events`] names a job and its last event;
+    /// [`Signal::Resync`] (and a lagged receiver) means re-read.
+    pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
+        self.store.subscribe()
     }
 
     pub fn store(&self) -> &Store {

@@ -110,7 +110,7 @@ impl Metrics {
     /// The text exposition, with the store-derived gauges set from
     /// `task_counts` (status, count).
     pub fn encode(&self, task_counts: &[(String, i64)]) -> String {
-        for status in crate::jobs::model::TaskStatus::ALL {
+        for status in crate::store::model::TaskStatus::ALL {
             let n = task_counts
                 .iter()
                 .find(|(s, _)| s == status.as_str())
@@ -120,7 +120,7 @@ impl Metrics {
                     status: status.as_str().to_string(),
                 })
                 .set(n);
-            if status == crate::jobs::model::TaskStatus::Pending {
+            if status == crate::store::model::TaskStatus::Pending {
                 self.queue_depth.set(n);
             }
         }

@@ -19,11 +19,14 @@ use crate::jobs::{JobService, WorkerConfig};
 use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use crate::render::Rasterizer;
-use crate::store::Store;
+use crate::store::{Signal, Store};
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub data_dir: PathBuf,
+    /// The PostgreSQL database several nodes share; `None` is SQLite
+    /// under `data_dir`.
+    pub database_url: Option<String>,
     pub bind: SocketAddr,
     pub workers: WorkerConfig,
     pub limits: ApiLimits,
@@ -45,6 +48,7 @@ impl ServerConfig {
         ServerConfig {
             plugins_dir: data_dir.join("plugins"),
             data_dir,
+            database_url: None,
             bind,
             workers: WorkerConfig::default(),
             limits: ApiLimits::default(),
@@ -127,7 +131,7 @@ impl RunningServer {
 /// Opens the store, loads the built-in plugins, starts the workers and the
 /// HTTP server.
 pub async fn start(config: ServerConfig) -> Result<RunningServer> {
-    let store = Store::open(&config.data_dir).await?;
+    let store = Store::connect(config.database_url.as_deref(), &config.data_dir).await?;
     let runtime_config = config.runtime.clone();
     let registry = tokio::task::spawn_blocking(move || -> Result<PluginRegistry> {
         let registry = PluginRegistry::new(PluginRuntime::new(runtime_config)?);
@@ -157,6 +161,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     )?;
     let jobs = JobService::new(
         store.clone(),
+        catalog.clone(),
         events,
         registry,
         rasterizer,
@@ -169,6 +174,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let watcher = catalog::watcher::spawn(catalog.clone(), shutdown_rx.clone())?;
     let mut workers = jobs.spawn_workers(shutdown_rx.clone());
     workers.extend(describer.spawn_workers(shutdown_rx.clone()));
+    spawn_signal_follower(
+        &store,
+        jobs.clone(),
+        describer.clone(),
+        catalog.clone(),
+        shutdown_rx.clone(),
+    );
     let state = AppState {
         store: store.clone(),
         catalog,
@@ -211,4 +223,51 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         node_id: config.workers.node_id.clone(),
         grace: config.shutdown_grace,
     })
+}
+
+/// Acts on what this node and the nodes sharing its database announce:
+/// new work wakes idle workers, a cancellation interrupts the plugins
+/// running here for that job, and after a possible gap (a resync, a
+/// lagged receiver) both are checked against the database.
+fn spawn_signal_follower(
+    store: &Store,
+    jobs: Arc<JobService>,
+    describer: Arc<Describer>,
+    catalog: Arc<PluginCatalog>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut rx = store.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let signal = tokio::select! {
+                s = rx.recv() => s,
+                _ = shutdown.wait_for(|s| *s) => return,
+            };
+            match signal {
+                Ok(Signal::Work) => {
+                    jobs.notify_new_work();
+                    describer.notify_new_work();
+                }
+                Ok(Signal::Cancelled { job_id }) => jobs.interrupt_job(&job_id),
+                Ok(Signal::Plugins) => {
+                    if let Err(e) = catalog.sync().await {
+                        tracing::warn!(error = %e, "reloading plugins from the database failed");
+                    }
+                }
+                Ok(Signal::Resync) | Err(RecvError::Lagged(_)) => {
+                    jobs.notify_new_work();
+                    describer.notify_new_work();
+                    if let Err(e) = jobs.interrupt_cancelled().await {
+                        tracing::warn!(error = %e, "checking for cancelled jobs failed");
+                    }
+                    if let Err(e) = catalog.sync().await {
+                        tracing::warn!(error = %e, "reloading plugins from the database failed");
+                    }
+                }
+                Ok(Signal::Events { .. }) => {}
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
 }

@@ -161,3 +161,21 @@ pub fn sample_dataset() -> Dataset {
         ],
     }
 }
+
+/// The `patchart` binary cargo built for this test run (next to the test
+/// executable's `deps/` directory), for tests that run the server as a
+/// process.
+pub fn patchart_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join("patchart"))
+        .expect("target dir");
+    assert!(
+        bin.is_file(),
+        "{} not built; run the suite with `cargo test --workspace`",
+        bin.display()
+    );
+    bin
+}

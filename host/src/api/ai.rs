@@ -16,8 +16,8 @@ use serde_json::Value;
 use super::views::ErrorBody;
 use super::{ApiError, AppState, Auth};
 use crate::describe::{Catalog, prompt};
-use crate::jobs::model::TaskStatus;
 use crate::store::NewDescription;
+use crate::store::model::TaskStatus;
 
 /// A description request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -95,6 +95,7 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let status = match e.code {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::IngestLimitExceeded => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PluginVersionExists
             | ErrorCode::PluginRetired

@@ -18,8 +18,8 @@ use super::views::{
 };
 use super::{ApiError, ApiPath, ApiQuery, AppState, Auth};
 use crate::ingest;
-use crate::jobs::model::{JobStatus, OutputFormat, TaskStatus};
 use crate::plugins::LoadedPlugin;
+use crate::store::model::{JobStatus, OutputFormat, TaskStatus};
 use crate::store::{CancelOutcome, NewImageTask, NewJob};
 use crate::style;
 
@@ -332,8 +332,8 @@ pub async fn create_job(
 /// key already named (`None`: its tasks are read here).
 async fn job_created(
     state: &AppState,
-    job: &crate::jobs::model::JobRow,
-    new_tasks: Option<Vec<crate::jobs::model::ImageTaskRow>>,
+    job: &crate::store::model::JobRow,
+    new_tasks: Option<Vec<crate::store::model::ImageTaskRow>>,
 ) -> Result<Response, ApiError> {
     let created = new_tasks.is_some();
     let tasks = match new_tasks {
@@ -359,7 +359,7 @@ async fn job_created(
 
 /// An uploaded export: bytes already stored as a dataset, or parsed now.
 enum Upload {
-    Known(crate::jobs::model::DatasetRow),
+    Known(crate::store::model::DatasetRow),
     Parsed(Box<crate::Dataset>, Vec<u8>),
 }
 
@@ -572,10 +572,35 @@ pub async fn download_job(
     let job = super::visible_job(&state, &user, &id).await?;
     let dataset = state.store.dataset_meta(&job.dataset_id).await?;
     let tasks = state.store.tasks_of_job(&job.id).await?;
-    let files = state.store.files().clone();
     let manifest =
         serde_json::to_vec_pretty(&JobDetail::new(&job, &dataset, &tasks)).unwrap_or_default();
+    // Read first (the blobs may be in the database), then compress on a
+    // blocking thread.
+    let mut blobs: std::collections::HashMap<(String, &'static str), Vec<u8>> =
+        std::collections::HashMap::new();
+    for t in tasks
+        .iter()
+        .filter(|t| t.status == TaskStatus::Success.as_str())
+    {
+        for (sha, ext) in [(&t.png_sha256, "png"), (&t.svg_sha256, "svg")] {
+            if let Some(sha) = sha {
+                let bytes = state.store.blobs().get(sha, ext).await?.ok_or_else(|| {
+                    crate::Error::new(
+                        crate::ErrorCode::Internal,
+                        format!("the stored {ext} {sha} of task {} is missing", t.id),
+                    )
+                })?;
+                blobs.insert((sha.clone(), ext), bytes);
+            }
+        }
+    }
     let zip = tokio::task::spawn_blocking(move || -> crate::Result<Vec<u8>> {
+        let read = |sha: &str, ext: &'static str| -> crate::Result<&[u8]> {
+            blobs
+                .get(&(sha.to_string(), ext))
+                .map(Vec::as_slice)
+                .ok_or_else(|| crate::Error::new(crate::ErrorCode::Internal, "artifact not read"))
+        };
         let err = |e: &dyn std::fmt::Display| {
             crate::Error::new(crate::ErrorCode::Internal, format!("zip: {e}"))
         };
@@ -592,12 +617,12 @@ pub async fn download_job(
             if let Some(sha) = &t.png_sha256 {
                 w.start_file(format!("{dir}/chart.png"), opts)
                     .map_err(|e| err(&e))?;
-                w.write_all(&files.read(sha, "png")?).map_err(|e| err(&e))?;
+                w.write_all(read(sha, "png")?).map_err(|e| err(&e))?;
             }
             if let Some(sha) = &t.svg_sha256 {
                 w.start_file(format!("{dir}/chart.svg"), opts)
                     .map_err(|e| err(&e))?;
-                w.write_all(&files.read(sha, "svg")?).map_err(|e| err(&e))?;
+                w.write_all(read(sha, "svg")?).map_err(|e| err(&e))?;
             }
             if let Some(cd) = &t.chart_data {
                 let pretty = serde_json::from_str::<Value>(cd)
@@ -701,13 +726,18 @@ async fn artifact(
             t.status, t.output_format
         )));
     };
-    let files = state.store.files().clone();
-    let sha2 = sha.clone();
-    let bytes = tokio::task::spawn_blocking(move || files.read(&sha2, ext))
-        .await
-        .map_err(|e| {
-            ApiError::from(crate::Error::new(crate::ErrorCode::Internal, e.to_string()))
-        })??;
+    let body = state
+        .store
+        .blobs()
+        .stream(&sha, ext)
+        .await?
+        .ok_or_else(|| {
+            ApiError::from(crate::Error::new(
+                crate::ErrorCode::Internal,
+                format!("the stored {ext} {sha} of task {} is missing", t.id),
+            ))
+        })?;
+    let body = axum::body::Body::from_stream(body);
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -726,7 +756,7 @@ async fn artifact(
                 "nosniff".to_string(),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response())
 }

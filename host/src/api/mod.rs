@@ -27,9 +27,9 @@ use crate::catalog::PluginCatalog;
 use crate::describe::Describer;
 use crate::ingest::IngestLimits;
 use crate::jobs::JobService;
-use crate::jobs::model::User;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::store::model::User;
 
 /// Limits the API enforces before anything is stored.
 #[derive(Debug, Clone)]
@@ -200,7 +200,7 @@ pub(crate) async fn visible_job(
     state: &AppState,
     user: &User,
     id: &str,
-) -> Result<crate::jobs::model::JobRow, ApiError> {
+) -> Result<crate::store::model::JobRow, ApiError> {
     state
         .store
         .job_for(user, id)

@@ -22,7 +22,7 @@ use super::{ai, jobs, plugins, views, ws};
         views::ErrorBody, views::ErrorDetail, views::JobCreated, views::JobDetail, views::JobSummary,
         views::ImageTaskView, views::DatasetSummary, views::FacetSummary, views::DescriptionTaskView,
         views::AlgorithmView, views::AlgorithmVersion, views::JobCancelled, jobs::ImageRequest, jobs::JobFromDataset,
-        crate::jobs::model::EventRow,
+        crate::store::model::EventRow,
         plugins::PluginList, plugins::PluginView, plugins::PluginUploaded, plugins::LimitsView,
         crate::catalog::PluginPatch, crate::catalog::LimitsPatch, crate::catalog::DirectoryError,
         crate::plugins::registry::PluginSource, crate::plugins::registry::PluginStatus,

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::jobs::model::{DatasetRow, DescriptionTaskRow, ImageTaskRow, JobRow};
+use crate::store::model::{DatasetRow, DescriptionTaskRow, ImageTaskRow, JobRow};
 
 /// Error body: `{"error": {...}}`.
 #[derive(Serialize, ToSchema)]

@@ -14,6 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::{ApiError, ApiPath, ApiQuery, AppState, Auth};
 use crate::events::kind;
+use crate::store::Signal;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct WsQuery {
@@ -106,9 +107,10 @@ async fn stream(state: AppState, job_id: String, mut last: i64, mut socket: WebS
                 r = rx.recv() => match r {
                     // Events already sent (read from the log with an
                     // earlier one of their batch) need no new read.
-                    Ok(e) if e.job_id == job_id && e.id > last => break,
+                    Ok(Signal::Events { job_id: j, last_id }) if j == job_id && last_id > last => break,
+                    // Announcements may have been missed: the log says.
+                    Ok(Signal::Resync) | Err(RecvError::Lagged(_)) => break,
                     Ok(_) => continue,
-                    Err(RecvError::Lagged(_)) => break,
                     Err(RecvError::Closed) => return,
                 },
                 m = socket.recv() => match m {
@@ -125,6 +127,6 @@ fn is_terminal_payload(payload: &str) -> bool {
     serde_json::from_str::<serde_json::Value>(payload)
         .ok()
         .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
-        .and_then(|s| crate::jobs::model::JobStatus::parse(&s))
+        .and_then(|s| crate::store::model::JobStatus::parse(&s))
         .is_some_and(|s| s.is_terminal())
 }

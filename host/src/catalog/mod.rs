@@ -120,27 +120,7 @@ impl PluginCatalog {
     pub async fn start(&self) -> Result<()> {
         let _guard = self.changes.lock().await;
         let records = self.store.plugin_records().await?;
-        for r in records
-            .iter()
-            .filter(|r| r.source == PluginSource::Upload.as_str() && r.status != "retired")
-        {
-            let bytes = match self.store.files().read(&r.sha256, WASM_EXT) {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::error!(key = %r.key, version = %r.version, error = %e, "uploaded plugin file is missing");
-                    continue;
-                }
-            };
-            match self.load_blocking(bytes).await {
-                Ok(plugin) => {
-                    self.registry
-                        .register(plugin, PluginSource::Upload, &r.origin);
-                }
-                Err(e) => {
-                    tracing::error!(key = %r.key, version = %r.version, error = %e, "uploaded plugin no longer loads")
-                }
-            }
-        }
+        self.load_uploads(&records).await;
         self.scan_directory_locked().await;
 
         let by_sha: BTreeMap<&str, _> = records.iter().map(|r| (r.sha256.as_str(), r)).collect();
@@ -163,16 +143,7 @@ impl PluginCatalog {
                                 .set_plugin_status(entry.sha256(), status.as_str())
                                 .await?;
                         }
-                        if status != entry.status {
-                            self.registry.set_status(entry.sha256(), status);
-                        }
-                    }
-                    if let Some(limits) = r
-                        .limits
-                        .as_deref()
-                        .and_then(|l| serde_json::from_str::<PluginLimits>(l).ok())
-                    {
-                        entry.plugin.set_limits(limits);
+                        self.apply_record(entry, r, status);
                     }
                     if r.source != entry.source.as_str() || r.origin != entry.origin {
                         self.record(entry, None).await?;
@@ -192,6 +163,86 @@ impl PluginCatalog {
             }
         }
         Ok(())
+    }
+
+    /// Brings this node in line with what the database records, for when
+    /// another node sharing it uploaded, changed or retired a build:
+    /// uploads not loaded here are fetched from the blob store and
+    /// compiled (through the compile cache), and recorded statuses and
+    /// limits are applied. Writes nothing, so nodes syncing after each
+    /// other's announcements do not echo.
+    pub async fn sync(&self) -> Result<()> {
+        let _guard = self.changes.lock().await;
+        let records = self.store.plugin_records().await?;
+        self.load_uploads(&records).await;
+        for entry in self.registry.entries() {
+            if let Some(r) = records.iter().find(|r| r.sha256 == entry.sha256())
+                && let Some(status) = PluginStatus::parse(&r.status)
+            {
+                self.apply_record(&entry, r, status);
+            }
+        }
+        Ok(())
+    }
+
+    /// The build `sha256`: loaded here already, or an upload another node
+    /// recorded, fetched and compiled now. `None` when no node has it.
+    pub async fn build(&self, sha256: &str) -> Result<Option<Arc<LoadedPlugin>>> {
+        if let Some(p) = self.registry.by_sha(sha256) {
+            return Ok(Some(p));
+        }
+        self.sync().await?;
+        Ok(self.registry.by_sha(sha256))
+    }
+
+    /// Loads the uploads recorded (and not retired) that this node does
+    /// not have yet.
+    async fn load_uploads(&self, records: &[crate::store::PluginRecord]) {
+        for r in records.iter().filter(|r| {
+            r.source == PluginSource::Upload.as_str()
+                && r.status != "retired"
+                && self.registry.entry(&r.sha256).is_none()
+        }) {
+            let bytes = match self.store.blobs().get(&r.sha256, WASM_EXT).await {
+                Ok(Some(b)) => b,
+                Ok(None) => {
+                    tracing::error!(key = %r.key, version = %r.version, "uploaded plugin file is missing");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!(key = %r.key, version = %r.version, error = %e, "uploaded plugin file is unreadable");
+                    continue;
+                }
+            };
+            match self.load_blocking(bytes).await {
+                Ok(plugin) => {
+                    self.registry
+                        .register(plugin, PluginSource::Upload, &r.origin);
+                }
+                Err(e) => {
+                    tracing::error!(key = %r.key, version = %r.version, error = %e, "uploaded plugin no longer loads")
+                }
+            }
+        }
+    }
+
+    /// Applies a recorded status and limits to a loaded build.
+    fn apply_record(
+        &self,
+        entry: &Registered,
+        r: &crate::store::PluginRecord,
+        status: PluginStatus,
+    ) {
+        if status != entry.status {
+            self.registry.set_status(entry.sha256(), status);
+        }
+        if let Some(limits) = r
+            .limits
+            .as_deref()
+            .and_then(|l| serde_json::from_str::<PluginLimits>(l).ok())
+        {
+            entry.plugin.set_limits(limits);
+        }
     }
 
     async fn record(&self, entry: &Registered, status: Option<PluginStatus>) -> Result<()> {
@@ -264,10 +315,10 @@ impl PluginCatalog {
                 ),
             ));
         }
-        let files = self.store.files().clone();
-        tokio::task::spawn_blocking(move || files.put(&bytes, WASM_EXT))
-            .await
-            .map_err(|e| Error::new(ErrorCode::Internal, format!("storing task failed: {e}")))??;
+        self.store
+            .blobs()
+            .put(bytes::Bytes::from(bytes), WASM_EXT)
+            .await?;
         let origin = sanitize_origin(file_name);
         let Registration { entry, created, .. } =
             self.registry

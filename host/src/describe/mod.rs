@@ -33,7 +33,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::{EventBus, kind};
-use crate::jobs::model::DescriptionTaskRow;
+use crate::store::model::DescriptionTaskRow;
 use crate::store::{DescriptionOutcome, NewEvent, Store};
 use openai::{OpenAiClient, OpenAiConfig};
 

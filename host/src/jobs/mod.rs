@@ -6,8 +6,6 @@
 //! lease that expires, and the task is claimed again. Deterministic plugin
 //! failures are final; only transient host errors (storage) are retried.
 
-pub mod model;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 
+use crate::catalog::PluginCatalog;
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::{EventBus, kind};
@@ -25,11 +24,11 @@ use crate::metrics::Metrics;
 use crate::pipeline::{self, ChartRequest, OutputFormats};
 use crate::plugins::{CancelToken, PluginFailure, PluginRegistry};
 use crate::render::{Rasterizer, Scale};
+use crate::store::model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
 use crate::store::{
-    CachedRender, CancelOutcome, FileStore, Finalized, NewEvent, Store, TaskOutcome, WriteTx,
+    BlobStore, CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome, WriteTx,
 };
 use crate::style;
-use model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
 
 /// Worker pool settings.
 #[derive(Debug, Clone)]
@@ -72,13 +71,16 @@ impl Default for WorkerConfig {
 /// Runs jobs: owns the workers, knows which plugins run where, cancels.
 pub struct JobService {
     store: Store,
+    /// Where builds this node has not loaded are found.
+    catalog: Arc<PluginCatalog>,
     events: EventBus,
     registry: Arc<PluginRegistry>,
     rasterizer: Rasterizer,
     metrics: Arc<Metrics>,
     config: WorkerConfig,
-    /// Cancel tokens of the plugins running in this process, by task id.
-    running: Mutex<HashMap<String, CancelToken>>,
+    /// Cancel tokens of the plugins running in this process, by task id,
+    /// with the job each task belongs to.
+    running: Mutex<HashMap<String, (String, CancelToken)>>,
     /// Parsed datasets by id; parsing the canonical JSON per task is waste.
     datasets: BoundedCache<String, Arc<Dataset>>,
     /// What tasks need of their job, by job id: read once per job rather
@@ -98,6 +100,7 @@ struct JobInputs {
 impl JobService {
     pub fn new(
         store: Store,
+        catalog: Arc<PluginCatalog>,
         events: EventBus,
         registry: Arc<PluginRegistry>,
         rasterizer: Rasterizer,
@@ -106,6 +109,7 @@ impl JobService {
     ) -> Arc<Self> {
         Arc::new(JobService {
             store,
+            catalog,
             events,
             registry,
             rasterizer,
@@ -500,7 +504,7 @@ impl JobService {
         self.events.commit(w).await?;
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         for t in tasks {
-            if let Some(token) = running.get(t) {
+            if let Some((_, token)) = running.get(t) {
                 token.cancel();
             }
         }
@@ -508,11 +512,48 @@ impl JobService {
         Ok(outcome)
     }
 
+    /// Interrupts the plugins running here for `job_id`, cancelled on
+    /// another node (its tasks are already CANCELLED in the database, so
+    /// their workers record nothing over them).
+    pub fn interrupt_job(&self, job_id: &str) {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        for (job, token) in running.values() {
+            if job == job_id {
+                token.cancel();
+            }
+        }
+    }
+
+    /// Interrupts every plugin running here whose job has been cancelled:
+    /// for when cancellations may have been announced while this node was
+    /// not listening.
+    pub async fn interrupt_cancelled(&self) -> Result<()> {
+        let jobs: Vec<String> = {
+            let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            let mut jobs: Vec<String> = running.values().map(|(j, _)| j.clone()).collect();
+            jobs.sort_unstable();
+            jobs.dedup();
+            jobs
+        };
+        for job_id in jobs {
+            if let Some(job) = self.store.job(&job_id).await?
+                && job.status() == JobStatus::Cancelled
+            {
+                self.interrupt_job(&job_id);
+            }
+        }
+        Ok(())
+    }
+
     /// The build the task was accepted with; tasks queued before builds
     /// were recorded at creation resolve as a new job would.
-    fn plugin_for(&self, task: &ImageTaskRow) -> Result<Arc<crate::plugins::LoadedPlugin>> {
+    ///
+    /// A build uploaded on another node sharing the database is fetched
+    /// from the blob store and compiled here the first time a task needs
+    /// it.
+    async fn plugin_for(&self, task: &ImageTaskRow) -> Result<Arc<crate::plugins::LoadedPlugin>> {
         match &task.plugin_sha256 {
-            Some(sha) => self.registry.by_sha(sha).ok_or_else(|| {
+            Some(sha) => self.catalog.build(sha).await?.ok_or_else(|| {
                 Error::new(
                     ErrorCode::PluginNotFound,
                     format!(
@@ -532,9 +573,14 @@ impl JobService {
     async fn render_task(&self, task: &ImageTaskRow) -> std::result::Result<Rendered, TaskError> {
         let job = self.job_inputs(&task.job_id).await?;
         let dataset = self.dataset(&job.dataset_id).await?;
-        let plugin = self
-            .plugin_for(task)
-            .map_err(|e| TaskError::Final(e, None, None, None))?;
+        let plugin = match self.plugin_for(task).await {
+            Ok(p) => p,
+            // The database did not answer: try again later, elsewhere.
+            Err(e) if e.code == ErrorCode::DatabaseUnavailable => {
+                return Err(TaskError::Transient(e));
+            }
+            Err(e) => return Err(TaskError::Final(e, None, None, None)),
+        };
         let version = Some(plugin.info.version.clone());
         let sha = Some(plugin.sha256.clone());
         let final_err = |e: Error| TaskError::Final(e, version.clone(), sha.clone(), None);
@@ -569,10 +615,9 @@ impl JobService {
         self.running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(task.id.clone(), token.clone());
+            .insert(task.id.clone(), (task.job_id.clone(), token.clone()));
         let rasterizer = self.rasterizer.clone();
         let runtime = self.registry.runtime().clone();
-        let files = self.store.files().clone();
         let plugin_for_run = plugin.clone();
         let dataset_for_run = dataset.clone();
         let write_fault = self
@@ -580,9 +625,6 @@ impl JobService {
             .artifact_write_faults
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
             .is_ok();
-        // The artifacts are hashed and written on the render thread too:
-        // file I/O on the async runtime would stall the connections it
-        // serves meanwhile.
         let result =
             tokio::task::spawn_blocking(move || -> std::result::Result<_, PluginFailure> {
                 let request = ChartRequest {
@@ -601,22 +643,14 @@ impl JobService {
                     &request,
                     Some(&token),
                 )?;
-                let stored = if write_fault {
-                    Err(Error::new(
-                        ErrorCode::Internal,
-                        "storing the chart's files failed (injected fault)",
-                    ))
-                } else {
-                    store_artifacts(&files, &art, format)
-                };
-                Ok((art.logs, stored))
+                Ok(art)
             })
             .await;
         self.running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&task.id);
-        let (logs, stored) = match result {
+        let art = match result {
             Ok(Ok(done)) => done,
             Ok(Err(failure)) => {
                 let logs = json!({"stdout": failure.logs.stdout, "stderr": failure.logs.stderr});
@@ -629,6 +663,15 @@ impl JobService {
                 )));
             }
         };
+        let stored = if write_fault {
+            Err(Error::new(
+                ErrorCode::Internal,
+                "storing the chart's files failed (injected fault)",
+            ))
+        } else {
+            store_artifacts(self.store.blobs().as_ref(), &art, format).await
+        };
+        let logs = &art.logs;
         Ok(Rendered {
             version: plugin.info.version.clone(),
             sha256: plugin.sha256.clone(),
@@ -744,20 +787,24 @@ fn job_status_event(job_id: &str, trace_id: &str, status: JobStatus) -> NewEvent
 
 /// Writes a render's files (content-addressed) and returns its cache
 /// record. A failure here is the host's (storage), not the plugin's.
-fn store_artifacts(
-    files: &FileStore,
+async fn store_artifacts(
+    blobs: &dyn BlobStore,
     art: &pipeline::ChartArtifacts,
     format: OutputFormat,
 ) -> Result<CachedRender> {
-    let png_sha256 = art
-        .png
-        .as_ref()
-        .map(|png| files.put(png, "png"))
-        .transpose()?;
-    let svg_sha256 = format
-        .wants_svg()
-        .then(|| files.put(art.svg.as_bytes(), "svg"))
-        .transpose()?;
+    let png_sha256 = match &art.png {
+        Some(png) => Some(blobs.put(bytes::Bytes::copy_from_slice(png), "png").await?),
+        None => None,
+    };
+    let svg_sha256 = if format.wants_svg() {
+        Some(
+            blobs
+                .put(bytes::Bytes::copy_from_slice(art.svg.as_bytes()), "svg")
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(CachedRender {
         png_sha256,
         svg_sha256,

@@ -4,9 +4,12 @@
 
 use std::time::Duration;
 
+use super::lease;
+use super::notify::Signal;
+use super::sql::Backend;
 use super::{Store, db, now, now_ms};
 use crate::error::Result;
-use crate::jobs::model::DescriptionTaskRow;
+use crate::store::model::DescriptionTaskRow;
 
 /// A description task, as validated by the API.
 #[derive(Debug, Clone)]
@@ -44,10 +47,10 @@ pub enum DescriptionOutcome {
 impl Store {
     pub async fn insert_description(&self, d: &NewDescription) -> Result<DescriptionTaskRow> {
         let ts = now();
-        sqlx::query_as(
-            "INSERT INTO description_tasks (id, image_task_id, job_id, created_by, user_context, locale, \
+        let row = sqlx::query_as(
+            self.db.sql("INSERT INTO description_tasks (id, image_task_id, job_id, created_by, user_context, locale, \
              requested_provider, requested_model, status, trace_id, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?) RETURNING *",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', $9, $10, $11) RETURNING *"),
         )
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(&d.image_task_id)
@@ -60,18 +63,20 @@ impl Store {
         .bind(&d.trace_id)
         .bind(&ts)
         .bind(&ts)
-        .fetch_one(&self.writer)
+        .fetch_one(&self.db.write)
         .await
-        .map_err(db)
+        .map_err(db)?;
+        self.announce(vec![Signal::Work]).await?;
+        Ok(row)
     }
 
     /// Description tasks `user_id` has pending or running.
     pub async fn active_descriptions_of(&self, user_id: &str) -> Result<i64> {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM description_tasks WHERE created_by = ? AND status IN ('PENDING', 'RUNNING')",
+            self.db.sql("SELECT COUNT(*) FROM description_tasks WHERE created_by = $1 AND status IN ('PENDING', 'RUNNING')"),
         )
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.db.read)
         .await
         .map_err(db)
     }
@@ -85,22 +90,14 @@ impl Store {
         lease: Duration,
     ) -> Result<Option<DescriptionTaskRow>> {
         let now_ms = now_ms();
-        sqlx::query_as(
-            "UPDATE description_tasks SET status = 'RUNNING', lease_owner = ?1, lease_expires_ms = ?2, \
-             attempts = attempts + 1, started_at = COALESCE(started_at, ?3), updated_at = ?3 \
-             WHERE id = COALESCE( \
-                 (SELECT id FROM description_tasks WHERE status = 'RUNNING' AND lease_expires_ms < ?4 \
-                  ORDER BY created_at LIMIT 1), \
-                 (SELECT id FROM description_tasks WHERE status = 'PENDING' ORDER BY created_at LIMIT 1)) \
-             RETURNING *",
-        )
-        .bind(worker)
-        .bind(now_ms + lease.as_millis() as i64)
-        .bind(now())
-        .bind(now_ms)
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(db)
+        sqlx::query_as(self.db.sql(lease::DESCRIPTION_TASKS.claim(self.db.backend)))
+            .bind(worker)
+            .bind(now_ms + lease.as_millis() as i64)
+            .bind(now())
+            .bind(now_ms)
+            .fetch_optional(&self.db.write)
+            .await
+            .map_err(db)
     }
 
     /// Extends a lease the worker still holds (a model can stream longer
@@ -112,12 +109,12 @@ impl Store {
         lease: Duration,
     ) -> Result<bool> {
         let n = sqlx::query(
-            "UPDATE description_tasks SET lease_expires_ms = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+            self.db.sql("UPDATE description_tasks SET lease_expires_ms = $1 WHERE id = $2 AND status = 'RUNNING' AND lease_owner = $3"),
         )
         .bind(now_ms() + lease.as_millis() as i64)
         .bind(id)
         .bind(worker)
-        .execute(&self.writer)
+        .execute(&self.db.write)
         .await
         .map_err(db)?
         .rows_affected();
@@ -141,10 +138,10 @@ impl Store {
                 provider_attempts,
                 fallback_error,
             } => sqlx::query(
-                "UPDATE description_tasks SET status = 'SUCCESS', result_text = ?, provider_used = ?, model_used = ?, \
-                 prompt_snapshot = ?, provider_attempts = ?, error_code = ?, error_message = ?, \
-                 lease_owner = NULL, lease_expires_ms = NULL, updated_at = ?, finished_at = ? \
-                 WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+                self.db.sql("UPDATE description_tasks SET status = 'SUCCESS', result_text = $1, provider_used = $2, model_used = $3, \
+                 prompt_snapshot = $4, provider_attempts = $5, error_code = $6, error_message = $7, \
+                 lease_owner = NULL, lease_expires_ms = NULL, updated_at = $8, finished_at = $9 \
+                 WHERE id = $10 AND status = 'RUNNING' AND lease_owner = $11"),
             )
             .bind(text)
             .bind(provider_used)
@@ -159,9 +156,9 @@ impl Store {
                 prompt_snapshot,
                 provider_attempts,
             } => sqlx::query(
-                "UPDATE description_tasks SET status = 'FAILED', error_code = ?, error_message = ?, \
-                 prompt_snapshot = ?, provider_attempts = ?, lease_owner = NULL, lease_expires_ms = NULL, \
-                 updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+                self.db.sql("UPDATE description_tasks SET status = 'FAILED', error_code = $1, error_message = $2, \
+                 prompt_snapshot = $3, provider_attempts = $4, lease_owner = NULL, lease_expires_ms = NULL, \
+                 updated_at = $5, finished_at = $6 WHERE id = $7 AND status = 'RUNNING' AND lease_owner = $8"),
             )
             .bind(error_code)
             .bind(error_message)
@@ -173,7 +170,7 @@ impl Store {
             .bind(&ts)
             .bind(id)
             .bind(worker)
-            .execute(&self.writer)
+            .execute(&self.db.write)
             .await
             .map_err(db)?
             .rows_affected();
@@ -183,27 +180,25 @@ impl Store {
     /// Gives back the descriptions this node's workers hold (graceful
     /// shutdown): pending again at once, the attempt not counted.
     pub async fn release_description_leases(&self, worker_prefix: &str) -> Result<u64> {
-        let n = sqlx::query(
-            "UPDATE description_tasks SET status = 'PENDING', lease_owner = NULL, lease_expires_ms = NULL, \
-             attempts = MAX(attempts - 1, 0), updated_at = ? WHERE status = 'RUNNING' AND lease_owner LIKE ? || '%'",
-        )
-        .bind(now())
-        .bind(worker_prefix)
-        .execute(&self.writer)
-        .await
-        .map_err(db)?
-        .rows_affected();
+        let n = self
+            .release(&lease::DESCRIPTION_TASKS, worker_prefix)
+            .await?;
+        if n > 0 {
+            self.announce(vec![Signal::Work]).await?;
+        }
         Ok(n)
     }
 
     /// The stored `chart_data` of an image task, if it has one.
     pub async fn chart_data_of(&self, image_task_id: &str) -> Result<Option<String>> {
-        let row: Option<Option<String>> =
-            sqlx::query_scalar("SELECT chart_data FROM image_tasks WHERE id = ?")
-                .bind(image_task_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
+        let row: Option<Option<String>> = sqlx::query_scalar(
+            self.db
+                .sql("SELECT chart_data FROM image_tasks WHERE id = $1"),
+        )
+        .bind(image_task_id)
+        .fetch_optional(&self.db.read)
+        .await
+        .map_err(db)?;
         Ok(row.flatten())
     }
 
@@ -213,18 +208,35 @@ impl Store {
     /// ids, not statuses, decide, so a stream never closes between a
     /// status change and the event announcing it.
     pub async fn job_log_complete(&self, job_id: &str, last_event_id: i64) -> Result<bool> {
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE job_id = ?1 AND id <= ?2 AND entity_type = 'job' \
-                            AND event_type = 'job_status_changed' \
-                            AND json_extract(payload, '$.status') IN ('SUCCESS', 'PARTIAL_SUCCESS', 'FAILED', 'CANCELLED')) \
-             AND NOT EXISTS (SELECT 1 FROM description_tasks d WHERE d.job_id = ?1 AND NOT EXISTS \
-                            (SELECT 1 FROM events e WHERE e.job_id = ?1 AND e.task_id = d.id AND e.id <= ?2 \
-                             AND e.entity_type = 'description_task' AND e.event_type IN ('DONE', 'ERROR', 'CANCELLED')))",
-        )
-        .bind(job_id)
-        .bind(last_event_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)
+        let sql = match self.db.backend {
+            Backend::Sqlite => LOG_COMPLETE_SQLITE,
+            Backend::Postgres => LOG_COMPLETE_POSTGRES,
+        };
+        let complete: i64 = sqlx::query_scalar(self.db.sql(sql))
+            .bind(job_id)
+            .bind(last_event_id)
+            .fetch_one(&self.db.read)
+            .await
+            .map_err(db)?;
+        Ok(complete == 1)
     }
 }
+
+/// `$status` reads the `status` field of an event's JSON payload, in the
+/// backend's own JSON syntax.
+macro_rules! log_complete_sql {
+    ($status:literal) => {
+        concat!(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM events WHERE job_id = $1 AND id <= $2 AND entity_type = 'job' \
+                            AND event_type = 'job_status_changed' AND ",
+            $status,
+            " IN ('SUCCESS', 'PARTIAL_SUCCESS', 'FAILED', 'CANCELLED')) \
+             AND NOT EXISTS (SELECT 1 FROM description_tasks d WHERE d.job_id = $1 AND NOT EXISTS \
+                            (SELECT 1 FROM events e WHERE e.job_id = $1 AND e.task_id = d.id AND e.id <= $2 \
+                             AND e.entity_type = 'description_task' AND e.event_type IN ('DONE', 'ERROR', 'CANCELLED'))) \
+             THEN 1 ELSE 0 END"
+        )
+    };
+}
+const LOG_COMPLETE_SQLITE: &str = log_complete_sql!("json_extract(payload, '$.status')");
+const LOG_COMPLETE_POSTGRES: &str = log_complete_sql!("(CAST(payload AS jsonb) ->> 'status')");

@@ -1,39 +1,50 @@
 //! The storage boundary: the database (jobs, tasks, datasets, events,
 //! users) and the file store (uploads, artifacts). Handlers and workers
-//! call these methods and never see SQL, so a PostgreSQL backend for
-//! several nodes replaces this module alone.
+//! call these methods and never see SQL.
 //!
-//! The embedded default is SQLite in WAL mode under `--data-dir`.
+//! Two backends sit behind it: SQLite under `--data-dir` (the embedded
+//! default, one node) and PostgreSQL (`--database-url`, shared by several
+//! nodes). Statements are written once for both ([`sql`]); what differs
+//! lives in [`sqlite`] and [`postgres`]. The row types every layer shares
+//! are in [`model`].
 
 mod artifacts;
+mod blobs;
 mod descriptions;
+mod lease;
+pub mod model;
+mod notify;
 mod plugins;
+mod postgres;
 mod queue;
+mod sql;
+mod sqlite;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::Duration;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
-};
+use sqlx::AnyConnection;
 
 pub use artifacts::FileStore;
+pub use blobs::{BlobStore, ByteStream};
 pub use descriptions::{DescriptionOutcome, NewDescription};
+pub use notify::Signal;
 pub use plugins::{PluginRecord, PluginStats};
+pub use postgres::ScratchDatabase;
 pub use queue::WriteTx;
+pub use sql::Backend;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jobs::model::{
+use crate::store::model::{
     DatasetRow, DescriptionTaskRow, EventRow, ImageTaskRow, JobRow, JobStatus, OutputFormat,
     TaskStatus, User,
 };
+use sql::{Db, db, values_list};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+/// [`db`] under a name that does not clash with a `db: &Db` parameter.
+use sql::db as db_err;
 
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -41,10 +52,6 @@ pub(crate) fn now() -> String {
 
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-fn db(e: sqlx::Error) -> Error {
-    Error::new(ErrorCode::Internal, format!("database error: {e}"))
 }
 
 /// A new image task, as validated by the API.
@@ -137,77 +144,94 @@ pub enum Finalized {
     Unchanged,
 }
 
-/// SQLite allows one writer at a time. Writers in separate connections
-/// find the database locked and back off in SQLite's busy handler, which
-/// sleeps 1, 2, 5, 10 ms and more between tries: a queue whose workers,
-/// event log and API all write at once spent most of its latency there.
-/// So every write goes through one connection (`writer`), where writes
-/// wait their turn in the pool's queue and are woken the moment the
-/// previous one commits; reads use `pool`, whose read-only connections
-/// WAL lets run beside a write.
+/// The store: a database (either backend) and the file store.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
-    writer: SqlitePool,
-    files: FileStore,
+    db: Db,
+    blobs: std::sync::Arc<dyn BlobStore>,
     data_dir: PathBuf,
+    signals: notify::Signals,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store under `data_dir` and brings the
-    /// schema up to date.
+    /// Opens (creating if needed) the embedded SQLite store under
+    /// `data_dir` and brings the schema up to date.
     pub async fn open(data_dir: &Path) -> Result<Store> {
+        Self::connect(None, data_dir).await
+    }
+
+    /// Opens the store on the PostgreSQL server at `database_url`, or on
+    /// SQLite under `data_dir` without one, and brings the schema up to
+    /// date. Files (uploads, artifacts) live under `data_dir` either way.
+    pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             Error::new(
                 ErrorCode::Internal,
                 format!("cannot create data dir {}: {e}", data_dir.display()),
             )
         })?;
-        let db_path = data_dir.join("patchart.db");
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", db_path.display()))
-            .map_err(db)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // WAL + NORMAL is durable across process crashes (not power
-            // loss of the last transactions), which is what a queue needs.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            // By default every acquire pings the connection first: a round
-            // trip to its worker thread before each statement, guarding
-            // against a server hanging up. A local file cannot, and the
-            // queue's statements are latency the job waits on.
-            .test_before_acquire(false)
-            .connect_with(opts.clone())
-            .await
-            .map_err(db)?;
-        MIGRATOR.run(&writer).await.map_err(|e| {
-            Error::new(
-                ErrorCode::Internal,
-                format!("database migration failed: {e}"),
-            )
-        })?;
-        // Read-only, so a write sent here by mistake fails at once instead
-        // of contending with the writer.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .test_before_acquire(false)
-            .connect_with(opts.read_only(true))
-            .await
-            .map_err(db)?;
+        let signals = notify::Signals::new();
+        let db = match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let db = postgres::connect(url).await?;
+                signals.listen(url.to_string());
+                db
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                return Err(Error::new(
+                    ErrorCode::Internal,
+                    format!(
+                        "{url}: SQLite is the default without --database-url; its file lives under --data-dir"
+                    ),
+                ));
+            }
+            Some(url) => {
+                return Err(Error::new(
+                    ErrorCode::Internal,
+                    format!(
+                        "unsupported database URL {}: expected postgres://user@host:port/database",
+                        postgres::redact(url)
+                    ),
+                ));
+            }
+            None => sqlite::connect(data_dir).await?,
+        };
         let files = FileStore::new(data_dir.join("files"))?;
         Ok(Store {
-            pool,
-            writer,
-            files,
+            blobs: blobs::for_backend(&db, &files),
+            db,
             data_dir: data_dir.to_path_buf(),
+            signals,
         })
     }
 
-    pub fn files(&self) -> &FileStore {
-        &self.files
+    /// What this node and (on PostgreSQL) every other node commit that
+    /// subscribers should act on: see [`Signal`].
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Signal> {
+        self.signals.subscribe()
+    }
+
+    /// Announces `signals` from outside a write transaction: on PostgreSQL
+    /// to every node, here at once.
+    async fn announce(&self, signals: Vec<Signal>) -> Result<()> {
+        if self.db.backend == Backend::Postgres {
+            let mut conn = self.db.write.acquire().await.map_err(db)?;
+            notify_on(&self.db, &mut conn, &signals).await?;
+        }
+        for s in signals {
+            self.signals.local(s);
+        }
+        Ok(())
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.db.backend
+    }
+
+    /// Uploads, artifacts and uploaded plugin components.
+    pub fn blobs(&self) -> &std::sync::Arc<dyn BlobStore> {
+        &self.blobs
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -219,13 +243,13 @@ impl Store {
     /// API answers an unreachable database (`/healthz` 503, `INTERNAL`).
     #[doc(hidden)]
     pub async fn close(&self) {
-        self.pool.close().await;
-        self.writer.close().await;
+        self.db.read.close().await;
+        self.db.write.close().await;
     }
 
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
+        sqlx::query(self.db.sql("SELECT 1"))
+            .execute(&self.db.read)
             .await
             .map_err(db)?;
         Ok(())
@@ -234,8 +258,8 @@ impl Store {
     // ---- users and tokens -------------------------------------------------
 
     pub async fn user_count(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
+        sqlx::query_scalar(self.db.sql("SELECT COUNT(*) FROM users"))
+            .fetch_one(&self.db.read)
             .await
             .map_err(db)
     }
@@ -243,24 +267,27 @@ impl Store {
     /// The user called `name`, created with `role` if new.
     pub async fn ensure_user(&self, name: &str, admin: bool) -> Result<User> {
         let role = if admin { "admin" } else { "user" };
-        sqlx::query("INSERT INTO users (id, name, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING")
+        sqlx::query(self.db.sql("INSERT INTO users (id, name, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT(name) DO NOTHING"))
             .bind(uuid::Uuid::new_v4().to_string())
             .bind(name)
             .bind(role)
             .bind(now())
-            .execute(&self.writer)
+            .execute(&self.db.write)
             .await
             .map_err(db)?;
         if admin {
-            sqlx::query("UPDATE users SET role = 'admin' WHERE name = ?")
-                .bind(name)
-                .execute(&self.writer)
-                .await
-                .map_err(db)?;
-        }
-        sqlx::query_as("SELECT * FROM users WHERE name = ?")
+            sqlx::query(
+                self.db
+                    .sql("UPDATE users SET role = 'admin' WHERE name = $1"),
+            )
             .bind(name)
-            .fetch_one(&self.pool)
+            .execute(&self.db.write)
+            .await
+            .map_err(db)?;
+        }
+        sqlx::query_as(self.db.sql("SELECT * FROM users WHERE name = $1"))
+            .bind(name)
+            .fetch_one(&self.db.read)
             .await
             .map_err(db)
     }
@@ -272,23 +299,25 @@ impl Store {
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
-        sqlx::query("INSERT INTO tokens (id, user_id, token_hash, created_at) VALUES (?, ?, ?, ?)")
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&user.id)
-            .bind(hash_token(&token))
-            .bind(now())
-            .execute(&self.writer)
-            .await
-            .map_err(db)?;
+        sqlx::query(self.db.sql(
+            "INSERT INTO tokens (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+        ))
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(&user.id)
+        .bind(hash_token(&token))
+        .bind(now())
+        .execute(&self.db.write)
+        .await
+        .map_err(db)?;
         Ok(token)
     }
 
     pub async fn user_for_token(&self, token: &str) -> Result<Option<User>> {
-        sqlx::query_as(
-            "SELECT u.* FROM users u JOIN tokens t ON t.user_id = u.id WHERE t.token_hash = ?",
-        )
+        sqlx::query_as(self.db.sql(
+            "SELECT u.* FROM users u JOIN tokens t ON t.user_id = u.id WHERE t.token_hash = $1",
+        ))
         .bind(hash_token(token))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.read)
         .await
         .map_err(db)
     }
@@ -309,15 +338,17 @@ impl Store {
             .map(|(_, e)| e.to_ascii_lowercase())
             .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
             .unwrap_or_else(|| "bin".into());
-        self.files.put(bytes, &ext)?;
+        self.blobs
+            .put(bytes::Bytes::copy_from_slice(bytes), &ext)
+            .await?;
         let canonical = serde_json::to_string(dataset)
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
         let summary = serde_json::to_string(&dataset.digest())
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-        let mut tx = self.begin_immediate().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO datasets (id, sha256, source_type, file_name, size_bytes, canonical, created_at, summary) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+            self.db.sql("INSERT INTO datasets (id, sha256, source_type, file_name, size_bytes, canonical, created_at, summary) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT(sha256) DO NOTHING"),
         )
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(&dataset.sha256)
@@ -330,12 +361,13 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        let row: DatasetRow = sqlx::query_as("SELECT * FROM datasets WHERE sha256 = ?")
-            .bind(&dataset.sha256)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query("INSERT INTO dataset_access (dataset_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+        let row: DatasetRow =
+            sqlx::query_as(self.db.sql("SELECT * FROM datasets WHERE sha256 = $1"))
+                .bind(&dataset.sha256)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        sqlx::query(self.db.sql("INSERT INTO dataset_access (dataset_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"))
             .bind(&row.id)
             .bind(&user.id)
             .bind(now())
@@ -350,23 +382,23 @@ impl Store {
     /// (canonical JSON left out when the summary makes it unnecessary).
     pub async fn dataset_meta_by_sha(&self, sha256: &str) -> Result<Option<DatasetRow>> {
         sqlx::query_as(
-            "SELECT id, sha256, source_type, file_name, size_bytes, \
+            self.db.sql("SELECT id, sha256, source_type, file_name, size_bytes, \
              CASE WHEN summary IS NULL THEN canonical ELSE '' END AS canonical, created_at, summary \
-             FROM datasets WHERE sha256 = ?",
+             FROM datasets WHERE sha256 = $1"),
         )
         .bind(sha256)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.read)
         .await
         .map_err(db)
     }
 
     /// Lets `user` use dataset `id` (they uploaded its bytes too).
     pub async fn grant_dataset(&self, user: &User, id: &str) -> Result<()> {
-        sqlx::query("INSERT INTO dataset_access (dataset_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+        sqlx::query(self.db.sql("INSERT INTO dataset_access (dataset_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"))
             .bind(id)
             .bind(&user.id)
             .bind(now())
-            .execute(&self.writer)
+            .execute(&self.db.write)
             .await
             .map_err(db)?;
         Ok(())
@@ -375,14 +407,14 @@ impl Store {
     /// The dataset `id` if `user` may use it.
     pub async fn dataset_for(&self, user: &User, id: &str) -> Result<Option<DatasetRow>> {
         let sql = if user.is_admin() {
-            "SELECT d.* FROM datasets d WHERE d.id = ?1"
+            "SELECT d.* FROM datasets d WHERE d.id = $1"
         } else {
-            "SELECT d.* FROM datasets d JOIN dataset_access a ON a.dataset_id = d.id WHERE d.id = ?1 AND a.user_id = ?2"
+            "SELECT d.* FROM datasets d JOIN dataset_access a ON a.dataset_id = d.id WHERE d.id = $1 AND a.user_id = $2"
         };
         sqlx::query_as(sql)
             .bind(id)
             .bind(&user.id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.db.read)
             .await
             .map_err(db)
     }
@@ -391,20 +423,20 @@ impl Store {
     /// when the stored summary makes it unnecessary.
     pub async fn dataset_meta(&self, id: &str) -> Result<DatasetRow> {
         sqlx::query_as(
-            "SELECT id, sha256, source_type, file_name, size_bytes, \
+            self.db.sql("SELECT id, sha256, source_type, file_name, size_bytes, \
              CASE WHEN summary IS NULL THEN canonical ELSE '' END AS canonical, created_at, summary \
-             FROM datasets WHERE id = ?",
+             FROM datasets WHERE id = $1"),
         )
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.db.read)
         .await
         .map_err(db)
     }
 
     pub async fn dataset(&self, id: &str) -> Result<DatasetRow> {
-        sqlx::query_as("SELECT * FROM datasets WHERE id = ?")
+        sqlx::query_as(self.db.sql("SELECT * FROM datasets WHERE id = $1"))
             .bind(id)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.db.read)
             .await
             .map_err(db)
     }
@@ -419,11 +451,11 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let trace_id = uuid::Uuid::new_v4().simple().to_string();
         let ts = now();
-        let mut tx = self.begin_immediate().await?;
+        let mut tx = self.begin_write().await?;
         let inserted: Option<JobRow> = sqlx::query_as(
-            "INSERT INTO jobs (id, dataset_id, created_by, status, progress_total, idempotency_key, \
-             visualization_config, trace_id, created_at, updated_at) VALUES (?, ?, ?, 'PENDING', 0, ?, ?, ?, ?, ?) \
-             ON CONFLICT(created_by, idempotency_key) DO NOTHING RETURNING *",
+            self.db.sql("INSERT INTO jobs (id, dataset_id, created_by, status, progress_total, idempotency_key, \
+             visualization_config, trace_id, created_at, updated_at) VALUES ($1, $2, $3, 'PENDING', 0, $4, $5, $6, $7, $8) \
+             ON CONFLICT(created_by, idempotency_key) DO NOTHING RETURNING *"),
         )
         .bind(&id)
         .bind(&job.dataset_id)
@@ -454,63 +486,69 @@ impl Store {
         let mut tasks: Vec<ImageTaskRow> = Vec::with_capacity(job.tasks.len());
         // One statement per chunk rather than per task.
         for (chunk_index, chunk) in job.tasks.chunks(ROWS_PER_INSERT).enumerate() {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let sql = self.db.sql_owned(format!(
                 "INSERT INTO image_tasks (id, job_id, position, algorithm_key, requested_version, \
-                 algorithm_version, plugin_sha256, params, output_format, status, trace_id, created_at, updated_at) ",
-            );
-            q.push_values(chunk.iter().enumerate(), |mut row, (i, t)| {
-                row.push_bind(uuid::Uuid::new_v4().to_string())
-                    .push_bind(id.clone())
-                    .push_bind((chunk_index * ROWS_PER_INSERT + i) as i64)
-                    .push_bind(t.algorithm_key.clone())
-                    .push_bind(t.requested_version.clone())
-                    .push_bind(t.algorithm_version.clone())
-                    .push_bind(t.plugin_sha256.clone())
-                    .push_bind(t.params.to_string())
-                    .push_bind(t.output_format.as_str())
-                    .push_bind("PENDING")
-                    .push_bind(trace_id.clone())
-                    .push_bind(ts.clone())
-                    .push_bind(ts.clone());
-            });
-            q.push(" RETURNING *");
-            tasks.extend(
-                q.build_query_as::<ImageTaskRow>()
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db)?,
-            );
+                 algorithm_version, plugin_sha256, params, output_format, status, trace_id, created_at, updated_at) \
+                 VALUES {} RETURNING *",
+                values_list(chunk.len(), 13)
+            ));
+            let mut q = sqlx::query_as::<_, ImageTaskRow>(sql);
+            for (i, t) in chunk.iter().enumerate() {
+                q = q
+                    .bind(uuid::Uuid::new_v4().to_string())
+                    .bind(id.clone())
+                    .bind((chunk_index * ROWS_PER_INSERT + i) as i64)
+                    .bind(t.algorithm_key.clone())
+                    .bind(t.requested_version.clone())
+                    .bind(t.algorithm_version.clone())
+                    .bind(t.plugin_sha256.clone())
+                    .bind(t.params.to_string())
+                    .bind(t.output_format.as_str())
+                    .bind("PENDING")
+                    .bind(trace_id.clone())
+                    .bind(ts.clone())
+                    .bind(ts.clone());
+            }
+            tasks.extend(q.fetch_all(&mut *tx).await.map_err(db)?);
         }
+        notify_on(&self.db, &mut tx, &[Signal::Work]).await?;
         tx.commit().await.map_err(db)?;
+        self.signals.local(Signal::Work);
         tasks.sort_by_key(|t| t.position);
         Ok((row, Some(tasks)))
     }
 
     /// The job `user_id` created with idempotency key `key`, if any.
     pub async fn job_by_key(&self, user_id: &str, key: &str) -> Result<Option<JobRow>> {
-        sqlx::query_as("SELECT * FROM jobs WHERE created_by = ? AND idempotency_key = ?")
-            .bind(user_id)
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)
+        sqlx::query_as(
+            self.db
+                .sql("SELECT * FROM jobs WHERE created_by = $1 AND idempotency_key = $2"),
+        )
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(&self.db.read)
+        .await
+        .map_err(db)
     }
 
     /// The job `id` if `user` may see it.
     pub async fn job_for(&self, user: &User, id: &str) -> Result<Option<JobRow>> {
-        sqlx::query_as("SELECT * FROM jobs WHERE id = ?1 AND (?2 OR created_by = ?3)")
-            .bind(id)
-            .bind(user.is_admin())
-            .bind(&user.id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)
+        sqlx::query_as(
+            self.db
+                .sql("SELECT * FROM jobs WHERE id = $1 AND ($2 OR created_by = $3)"),
+        )
+        .bind(id)
+        .bind(user.is_admin())
+        .bind(&user.id)
+        .fetch_optional(&self.db.read)
+        .await
+        .map_err(db)
     }
 
     pub async fn job(&self, id: &str) -> Result<Option<JobRow>> {
-        sqlx::query_as("SELECT * FROM jobs WHERE id = ?")
+        sqlx::query_as(self.db.sql("SELECT * FROM jobs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.db.read)
             .await
             .map_err(db)
     }
@@ -524,45 +562,48 @@ impl Store {
         offset: i64,
     ) -> Result<(Vec<JobRow>, i64)> {
         let status = status.map(JobStatus::as_str);
-        let rows = sqlx::query_as(
-            "SELECT * FROM jobs WHERE (?1 OR created_by = ?2) AND (?3 IS NULL OR status = ?3) \
-             ORDER BY created_at DESC, id LIMIT ?4 OFFSET ?5",
-        )
+        let rows = sqlx::query_as(self.db.sql(
+            "SELECT * FROM jobs WHERE ($1 OR created_by = $2) AND ($3 IS NULL OR status = $3) \
+             ORDER BY created_at DESC, id LIMIT $4 OFFSET $5",
+        ))
         .bind(user.is_admin())
         .bind(&user.id)
         .bind(status)
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.read)
         .await
         .map_err(db)?;
-        let total = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE (?1 OR created_by = ?2) AND (?3 IS NULL OR status = ?3)")
+        let total = sqlx::query_scalar(self.db.sql("SELECT COUNT(*) FROM jobs WHERE ($1 OR created_by = $2) AND ($3 IS NULL OR status = $3)"))
             .bind(user.is_admin())
             .bind(&user.id)
             .bind(status)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.db.read)
             .await
             .map_err(db)?;
         Ok((rows, total))
     }
 
     pub async fn tasks_of_job(&self, job_id: &str) -> Result<Vec<ImageTaskRow>> {
-        sqlx::query_as("SELECT * FROM image_tasks WHERE job_id = ? ORDER BY position")
-            .bind(job_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)
+        sqlx::query_as(
+            self.db
+                .sql("SELECT * FROM image_tasks WHERE job_id = $1 ORDER BY position"),
+        )
+        .bind(job_id)
+        .fetch_all(&self.db.read)
+        .await
+        .map_err(db)
     }
 
     /// The image task `id` if `user` may see it (through its job).
     pub async fn task_for(&self, user: &User, id: &str) -> Result<Option<ImageTaskRow>> {
         sqlx::query_as(
-            "SELECT t.* FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = ?1 AND (?2 OR j.created_by = ?3)",
+            self.db.sql("SELECT t.* FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = $1 AND ($2 OR j.created_by = $3)"),
         )
         .bind(id)
         .bind(user.is_admin())
         .bind(&user.id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.read)
         .await
         .map_err(db)
     }
@@ -576,36 +617,36 @@ impl Store {
     ) -> Result<(Vec<ImageTaskRow>, i64)> {
         let status = status.map(TaskStatus::as_str);
         let rows = sqlx::query_as(
-            "SELECT t.* FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE (?1 OR j.created_by = ?2) \
-             AND (?3 IS NULL OR t.status = ?3) ORDER BY t.created_at DESC, t.position LIMIT ?4 OFFSET ?5",
+            self.db.sql("SELECT t.* FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE ($1 OR j.created_by = $2) \
+             AND ($3 IS NULL OR t.status = $3) ORDER BY t.created_at DESC, t.position LIMIT $4 OFFSET $5"),
         )
         .bind(user.is_admin())
         .bind(&user.id)
         .bind(status)
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.read)
         .await
         .map_err(db)?;
         let total = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE (?1 OR j.created_by = ?2) \
-             AND (?3 IS NULL OR t.status = ?3)",
+            self.db.sql("SELECT COUNT(*) FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE ($1 OR j.created_by = $2) \
+             AND ($3 IS NULL OR t.status = $3)"),
         )
         .bind(user.is_admin())
         .bind(&user.id)
         .bind(status)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.db.read)
         .await
         .map_err(db)?;
         Ok((rows, total))
     }
 
     pub async fn running_jobs_of(&self, user_id: &str) -> Result<i64> {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM jobs WHERE created_by = ? AND status IN ('PENDING', 'RUNNING')",
-        )
+        sqlx::query_scalar(self.db.sql(
+            "SELECT COUNT(*) FROM jobs WHERE created_by = $1 AND status IN ('PENDING', 'RUNNING')",
+        ))
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.db.read)
         .await
         .map_err(db)
     }
@@ -615,16 +656,10 @@ impl Store {
     /// Releases every task this worker holds (graceful shutdown): they are
     /// pending again at once instead of waiting for their leases.
     pub async fn release_leases(&self, worker_prefix: &str) -> Result<u64> {
-        let n = sqlx::query(
-            "UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, lease_expires_ms = NULL, \
-             attempts = MAX(attempts - 1, 0), updated_at = ? WHERE status = 'RUNNING' AND lease_owner LIKE ? || '%'",
-        )
-        .bind(now())
-        .bind(worker_prefix)
-        .execute(&self.writer)
-        .await
-        .map_err(db)?
-        .rows_affected();
+        let n = self.release(&lease::IMAGE_TASKS, worker_prefix).await?;
+        if n > 0 {
+            self.announce(vec![Signal::Work]).await?;
+        }
         Ok(n)
     }
 
@@ -632,10 +667,10 @@ impl Store {
     /// a task's end and the job's finalisation).
     pub async fn unfinalized_jobs(&self) -> Result<Vec<String>> {
         sqlx::query_scalar(
-            "SELECT j.id FROM jobs j WHERE j.status IN ('PENDING', 'RUNNING') AND NOT EXISTS \
-             (SELECT 1 FROM image_tasks t WHERE t.job_id = j.id AND t.status IN ('PENDING', 'RUNNING'))",
+            self.db.sql("SELECT j.id FROM jobs j WHERE j.status IN ('PENDING', 'RUNNING') AND NOT EXISTS \
+             (SELECT 1 FROM image_tasks t WHERE t.job_id = j.id AND t.status IN ('PENDING', 'RUNNING'))"),
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.read)
         .await
         .map_err(db)
     }
@@ -643,9 +678,9 @@ impl Store {
     // ---- render cache ------------------------------------------------------------
 
     pub async fn cached_render(&self, key: &str) -> Result<Option<CachedRender>> {
-        sqlx::query_as("SELECT png_sha256, svg_sha256, chart_data, warnings FROM render_cache WHERE cache_key = ?")
+        sqlx::query_as(self.db.sql("SELECT png_sha256, svg_sha256, chart_data, warnings FROM render_cache WHERE cache_key = $1"))
             .bind(key)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.db.read)
             .await
             .map_err(db)
     }
@@ -653,10 +688,26 @@ impl Store {
     // ---- events ---------------------------------------------------------------------
 
     pub async fn insert_event(&self, e: &NewEvent) -> Result<EventRow> {
-        let mut conn = self.writer.acquire().await.map_err(db)?;
-        insert_events_on(&mut conn, std::slice::from_ref(e))
-            .await?
-            .pop()
+        let one = std::slice::from_ref(e);
+        let rows = match self.db.backend {
+            // One statement on the one writer: already in commit order.
+            Backend::Sqlite => {
+                let mut conn = self.db.write.acquire().await.map_err(db)?;
+                insert_events_on(&self.db, &mut conn, one).await?
+            }
+            Backend::Postgres => {
+                let mut tx = self.begin_write().await?;
+                let rows = insert_events_on(&self.db, &mut tx, one).await?;
+                notify_on(&self.db, &mut tx, &events_signals(&rows)).await?;
+                tx.commit().await.map_err(db)?;
+                rows
+            }
+        };
+        for s in events_signals(&rows) {
+            self.signals.local(s);
+        }
+        rows.into_iter()
+            .next()
             .ok_or_else(|| Error::new(ErrorCode::Internal, "an inserted event was not returned"))
     }
 
@@ -666,13 +717,16 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<EventRow>> {
-        sqlx::query_as("SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?")
-            .bind(job_id)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)
+        sqlx::query_as(
+            self.db
+                .sql("SELECT * FROM events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3"),
+        )
+        .bind(job_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.db.read)
+        .await
+        .map_err(db)
     }
 
     // ---- description tasks (filled by the AI module) -------------------------------
@@ -682,13 +736,16 @@ impl Store {
         user: &User,
         id: &str,
     ) -> Result<Option<DescriptionTaskRow>> {
-        sqlx::query_as("SELECT * FROM description_tasks WHERE id = ?1 AND (?2 OR created_by = ?3)")
-            .bind(id)
-            .bind(user.is_admin())
-            .bind(&user.id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)
+        sqlx::query_as(
+            self.db
+                .sql("SELECT * FROM description_tasks WHERE id = $1 AND ($2 OR created_by = $3)"),
+        )
+        .bind(id)
+        .bind(user.is_admin())
+        .bind(&user.id)
+        .fetch_optional(&self.db.read)
+        .await
+        .map_err(db)
     }
 
     pub async fn list_description_tasks(
@@ -698,21 +755,22 @@ impl Store {
         offset: i64,
     ) -> Result<(Vec<DescriptionTaskRow>, i64)> {
         let rows = sqlx::query_as(
-            "SELECT * FROM description_tasks WHERE (?1 OR created_by = ?2) ORDER BY created_at DESC LIMIT ?3 OFFSET ?4",
+            self.db.sql("SELECT * FROM description_tasks WHERE ($1 OR created_by = $2) ORDER BY created_at DESC LIMIT $3 OFFSET $4"),
         )
         .bind(user.is_admin())
         .bind(&user.id)
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.read)
         .await
         .map_err(db)?;
         let total = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM description_tasks WHERE (?1 OR created_by = ?2)",
+            self.db
+                .sql("SELECT COUNT(*) FROM description_tasks WHERE ($1 OR created_by = $2)"),
         )
         .bind(user.is_admin())
         .bind(&user.id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.db.read)
         .await
         .map_err(db)?;
         Ok((rows, total))
@@ -722,68 +780,182 @@ impl Store {
 
     /// Image tasks per status.
     pub async fn task_counts(&self) -> Result<Vec<(String, i64)>> {
-        sqlx::query_as("SELECT status, COUNT(*) FROM image_tasks GROUP BY status")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)
+        sqlx::query_as(
+            self.db
+                .sql("SELECT status, COUNT(*) FROM image_tasks GROUP BY status"),
+        )
+        .fetch_all(&self.db.read)
+        .await
+        .map_err(db)
     }
 }
 
 impl Store {
-    /// A transaction on the writer, begun `IMMEDIATE` so it holds the
-    /// write lock from its first statement (a deferred one that reads
-    /// first can fail to upgrade when another process writes meanwhile).
-    async fn begin_immediate(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    /// A write transaction. On SQLite it is begun `IMMEDIATE` so it holds
+    /// the write lock from its first statement (a deferred one that reads
+    /// first can fail to upgrade when another process writes meanwhile);
+    /// on PostgreSQL it is an ordinary READ COMMITTED transaction, made
+    /// safe by the guards in each statement.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.db.backend {
+            Backend::Sqlite => self.db.write.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.db.write.begin().await,
+        }
+        .map_err(db)
     }
 }
 
 /// Rows per multi-row INSERT: far below SQLite's limit of 32766 bound
-/// values for every table here (events bind 11 per row).
+/// values (and PostgreSQL's 65535) for every table here (events bind 11
+/// per row).
 const ROWS_PER_INSERT: usize = 500;
 
 /// Appends events to the log, one statement per [`ROWS_PER_INSERT`];
 /// rows come back in id (insertion) order.
+///
+/// On PostgreSQL the events' jobs are locked first, in id order, and stay
+/// locked until the caller's transaction ends: ids come from a sequence,
+/// and without the lock two writers of one job could commit its events in
+/// the other order than their ids, so a reader resuming after the larger
+/// id would never see the smaller one. (SQLite has one writer.)
 async fn insert_events_on(
-    conn: &mut SqliteConnection,
+    db: &Db,
+    conn: &mut AnyConnection,
     events: &[NewEvent],
 ) -> Result<Vec<EventRow>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    if db.backend == Backend::Postgres {
+        let mut jobs: Vec<&str> = events.iter().map(|e| e.job_id.as_str()).collect();
+        jobs.sort_unstable();
+        jobs.dedup();
+        let list = (1..=jobs.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = db.sql_owned(format!(
+            "SELECT id FROM jobs WHERE id IN ({list}) ORDER BY id FOR UPDATE"
+        ));
+        let mut q = sqlx::query(sql);
+        for j in jobs {
+            q = q.bind(j);
+        }
+        q.execute(&mut *conn).await.map_err(db_err)?;
+    }
     let mut rows = Vec::with_capacity(events.len());
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        rows.extend(insert_event_rows(&mut *conn, chunk).await?);
+        rows.extend(insert_event_rows(db, &mut *conn, chunk).await?);
     }
     Ok(rows)
 }
 
 async fn insert_event_rows(
-    conn: &mut SqliteConnection,
+    db: &Db,
+    conn: &mut AnyConnection,
     events: &[NewEvent],
 ) -> Result<Vec<EventRow>> {
     let ts = now();
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+    let sql = db.sql_owned(format!(
         "INSERT INTO events (event_uuid, job_id, task_id, entity_type, event_type, level, message, progress, \
-         payload, trace_id, created_at) ",
-    );
-    q.push_values(events, |mut row, e| {
-        row.push_bind(uuid::Uuid::new_v4().to_string())
-            .push_bind(e.job_id.clone())
-            .push_bind(e.task_id.clone())
-            .push_bind(e.entity_type)
-            .push_bind(e.event_type)
-            .push_bind(e.level)
-            .push_bind(e.message.clone())
-            .push_bind(e.progress)
-            .push_bind(e.payload.to_string())
-            .push_bind(e.trace_id.clone())
-            .push_bind(ts.clone());
-    });
-    q.push(" RETURNING *");
-    // SQLite does not promise RETURNING order for several rows.
-    let mut rows: Vec<EventRow> = q.build_query_as().fetch_all(conn).await.map_err(db)?;
+         payload, trace_id, created_at) VALUES {} RETURNING *",
+        values_list(events.len(), 11)
+    ));
+    let mut q = sqlx::query_as::<_, EventRow>(sql);
+    for e in events {
+        q = q
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(e.job_id.clone())
+            .bind(e.task_id.clone())
+            .bind(e.entity_type)
+            .bind(e.event_type)
+            .bind(e.level)
+            .bind(e.message.clone())
+            .bind(e.progress)
+            .bind(e.payload.to_string())
+            .bind(e.trace_id.clone())
+            .bind(ts.clone());
+    }
+    // Neither backend promises RETURNING order for several rows.
+    let mut rows: Vec<EventRow> = q.fetch_all(conn).await.map_err(db_err)?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
 
+/// One [`Signal::Events`] per job of `rows`, naming its last event.
+fn events_signals(rows: &[EventRow]) -> Vec<Signal> {
+    let mut last: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for r in rows {
+        let id = last.entry(r.job_id.as_str()).or_insert(r.id);
+        *id = (*id).max(r.id);
+    }
+    last.into_iter()
+        .map(|(job, id)| Signal::Events {
+            job_id: job.to_string(),
+            last_id: id,
+        })
+        .collect()
+}
+
+/// Sends `signals` to every node with `NOTIFY` (PostgreSQL only; inside a
+/// transaction, delivered when it commits).
+async fn notify_on(db: &Db, conn: &mut AnyConnection, signals: &[Signal]) -> Result<()> {
+    if db.backend != Backend::Postgres {
+        return Ok(());
+    }
+    for s in signals {
+        // pg_notify returns void, which no driver decodes: count instead.
+        sqlx::query(db.sql("SELECT COUNT(*) FROM (SELECT pg_notify($1, $2)) AS n"))
+            .bind(notify::CHANNEL)
+            .bind(s.payload())
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The stores a behaviour test runs against: SQLite in a temporary
+/// directory, and a scratch PostgreSQL database when
+/// `PATCHART_TEST_DATABASE_URL` names a server (skipped with a message
+/// otherwise).
+#[cfg(test)]
+pub(crate) async fn test_stores() -> Vec<TestStore> {
+    let mut out = Vec::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("sqlite store opens");
+    out.push(TestStore {
+        store,
+        _dir: dir,
+        _scratch: None,
+    });
+    match std::env::var("PATCHART_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            let scratch = ScratchDatabase::create(&url)
+                .await
+                .expect("a scratch database on PATCHART_TEST_DATABASE_URL");
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = Store::connect(Some(&scratch.url), dir.path())
+                .await
+                .expect("postgres store opens");
+            out.push(TestStore {
+                store,
+                _dir: dir,
+                _scratch: Some(scratch),
+            });
+        }
+        _ => eprintln!("skipping the PostgreSQL store: PATCHART_TEST_DATABASE_URL is not set"),
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) struct TestStore {
+    pub store: Store,
+    _dir: tempfile::TempDir,
+    _scratch: Option<ScratchDatabase>,
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::notify::Signal;
 use super::{Store, db, now};
 use crate::error::Result;
 
@@ -35,10 +36,13 @@ pub struct PluginStats {
 
 impl Store {
     pub async fn plugin_records(&self) -> Result<Vec<PluginRecord>> {
-        sqlx::query_as("SELECT * FROM plugins ORDER BY key, version, created_at")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)
+        sqlx::query_as(
+            self.db
+                .sql("SELECT * FROM plugins ORDER BY key, version, created_at"),
+        )
+        .fetch_all(&self.db.read)
+        .await
+        .map_err(db)
     }
 
     /// Records a build seen at start or registered at run time. A known
@@ -54,10 +58,10 @@ impl Store {
     ) -> Result<()> {
         let ts = now();
         sqlx::query(
-            "INSERT INTO plugins (sha256, key, version, source, origin, status, limits, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, 'enabled'), NULL, ?7, ?7) \
-             ON CONFLICT (sha256) DO UPDATE SET source = ?4, origin = ?5, \
-             status = COALESCE(?6, plugins.status), updated_at = ?7",
+            self.db.sql("INSERT INTO plugins (sha256, key, version, source, origin, status, limits, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, COALESCE($6, 'enabled'), NULL, $7, $7) \
+             ON CONFLICT (sha256) DO UPDATE SET source = $4, origin = $5, \
+             status = COALESCE($6, plugins.status), updated_at = $7"),
         )
         .bind(sha256)
         .bind(key)
@@ -66,15 +70,15 @@ impl Store {
         .bind(origin)
         .bind(status)
         .bind(&ts)
-        .execute(&self.writer)
+        .execute(&self.db.write)
         .await
         .map_err(db)?;
-        Ok(())
+        self.announce(vec![Signal::Plugins]).await
     }
 
     pub async fn set_plugin_status(&self, sha256: &str, status: &str) -> Result<()> {
         self.update_plugin(
-            "UPDATE plugins SET status = ?, updated_at = ? WHERE sha256 = ?",
+            "UPDATE plugins SET status = $1, updated_at = $2 WHERE sha256 = $3",
             status,
             sha256,
         )
@@ -83,7 +87,7 @@ impl Store {
 
     pub async fn set_plugin_limits(&self, sha256: &str, limits_json: &str) -> Result<()> {
         self.update_plugin(
-            "UPDATE plugins SET limits = ?, updated_at = ? WHERE sha256 = ?",
+            "UPDATE plugins SET limits = $1, updated_at = $2 WHERE sha256 = $3",
             limits_json,
             sha256,
         )
@@ -91,42 +95,42 @@ impl Store {
     }
 
     async fn update_plugin(&self, sql: &'static str, value: &str, sha256: &str) -> Result<()> {
-        sqlx::query(sql)
+        sqlx::query(self.db.sql(sql))
             .bind(value)
             .bind(now())
             .bind(sha256)
-            .execute(&self.writer)
+            .execute(&self.db.write)
             .await
             .map_err(db)?;
-        Ok(())
+        self.announce(vec![Signal::Plugins]).await
     }
 
     /// Statistics of every build that has run at least one task, or of
     /// the build `only` alone.
     pub async fn plugin_stats(&self, only: Option<&str>) -> Result<HashMap<String, PluginStats>> {
         let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT plugin_sha256, \
-                    SUM(cache_hit = 0 AND status IN ('SUCCESS', 'FAILED')), \
-                    SUM(cache_hit = 0 AND status = 'FAILED'), \
-                    SUM(cache_hit = 1) \
-             FROM image_tasks WHERE plugin_sha256 IS NOT NULL AND (?1 IS NULL OR plugin_sha256 = ?1) \
-             GROUP BY plugin_sha256",
+            self.db.sql("SELECT plugin_sha256, \
+                    SUM(CASE WHEN cache_hit = 0 AND status IN ('SUCCESS', 'FAILED') THEN 1 ELSE 0 END), \
+                    SUM(CASE WHEN cache_hit = 0 AND status = 'FAILED' THEN 1 ELSE 0 END), \
+                    SUM(CASE WHEN cache_hit = 1 THEN 1 ELSE 0 END) \
+             FROM image_tasks WHERE plugin_sha256 IS NOT NULL AND ($1 IS NULL OR plugin_sha256 = $1) \
+             GROUP BY plugin_sha256"),
         )
         .bind(only)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.read)
         .await
         .map_err(db)?;
         let mut out = HashMap::new();
         for (sha, runs, failures, cache_hits) in rows {
             let p50_ms = if runs > 0 {
                 sqlx::query_scalar(
-                    "SELECT duration_ms FROM image_tasks \
-                     WHERE plugin_sha256 = ? AND cache_hit = 0 AND status IN ('SUCCESS', 'FAILED') \
-                     AND duration_ms IS NOT NULL ORDER BY duration_ms LIMIT 1 OFFSET ?",
+                    self.db.sql("SELECT duration_ms FROM image_tasks \
+                     WHERE plugin_sha256 = $1 AND cache_hit = 0 AND status IN ('SUCCESS', 'FAILED') \
+                     AND duration_ms IS NOT NULL ORDER BY duration_ms LIMIT 1 OFFSET $2"),
                 )
                 .bind(&sha)
                 .bind((runs - 1) / 2)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.read)
                 .await
                 .map_err(db)?
             } else {

@@ -6,27 +6,37 @@
 
 use std::time::Duration;
 
+use super::lease;
+use super::notify::{Signal, Signals};
+use super::sql::Db;
 use super::{
-    CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome, db, insert_events_on,
-    now, now_ms,
+    CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome, db, events_signals,
+    insert_events_on, notify_on, now, now_ms,
 };
 use crate::error::Result;
-use crate::jobs::model::{EventRow, ImageTaskRow, JobStatus};
+use crate::store::model::{EventRow, ImageTaskRow, JobStatus};
 
-/// A transaction on the writer connection, begun `IMMEDIATE`. Dropped
-/// without [`WriteTx::commit`], it rolls back.
+/// A write transaction (see [`Store::begin_write`]). Dropped without
+/// [`WriteTx::commit`], it rolls back.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    db: Db,
+    signals: Signals,
     /// Inserted together at commit: nothing in a write transaction reads
     /// the event log, and one statement is one round trip.
     events: Vec<NewEvent>,
+    /// Announced when the transaction commits (besides its events).
+    announce: Vec<Signal>,
 }
 
 impl Store {
     pub async fn write(&self) -> Result<WriteTx> {
         Ok(WriteTx {
-            tx: self.begin_immediate().await?,
+            tx: self.begin_write().await?,
+            db: self.db.clone(),
+            signals: self.signals.clone(),
             events: Vec::new(),
+            announce: Vec::new(),
         })
     }
 }
@@ -35,8 +45,14 @@ impl WriteTx {
     /// Appends the events, commits, and returns the events' rows in
     /// order: they may be published now that they are durable.
     pub async fn commit(mut self) -> Result<Vec<EventRow>> {
-        let rows = insert_events_on(&mut self.tx, &self.events).await?;
+        let rows = insert_events_on(&self.db, &mut self.tx, &self.events).await?;
+        let mut signals = std::mem::take(&mut self.announce);
+        signals.extend(events_signals(&rows));
+        notify_on(&self.db, &mut self.tx, &signals).await?;
         self.tx.commit().await.map_err(db)?;
+        for s in signals {
+            self.signals.local(s);
+        }
         Ok(rows)
     }
 
@@ -58,31 +74,21 @@ impl WriteTx {
         // Two lookups, each walking the queue index from its status (an
         // OR of the two would scan every task ever queued): abandoned
         // leases first, as they are the oldest work, then pending tasks.
-        let task: Option<ImageTaskRow> = sqlx::query_as(
-            "UPDATE image_tasks SET status = 'RUNNING', lease_owner = ?1, lease_expires_ms = ?2, \
-             attempts = attempts + 1, progress = 10, started_at = COALESCE(started_at, ?3), updated_at = ?3 \
-             WHERE id = COALESCE( \
-                 (SELECT t.id FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
-                  WHERE t.status = 'RUNNING' AND t.lease_expires_ms < ?4 AND j.status IN ('PENDING', 'RUNNING') \
-                  ORDER BY t.created_at, t.position LIMIT 1), \
-                 (SELECT t.id FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
-                  WHERE t.status = 'PENDING' AND j.status IN ('PENDING', 'RUNNING') \
-                  ORDER BY t.created_at, t.position LIMIT 1)) \
-             RETURNING *",
-        )
-        .bind(worker)
-        .bind(now_ms + lease.as_millis() as i64)
-        .bind(&ts)
-        .bind(now_ms)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)?;
+        let sql = lease::IMAGE_TASKS.claim(self.db.backend);
+        let task: Option<ImageTaskRow> = sqlx::query_as(self.db.sql(sql))
+            .bind(worker)
+            .bind(now_ms + lease.as_millis() as i64)
+            .bind(&ts)
+            .bind(now_ms)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
         let Some(task) = task else {
             return Ok(None);
         };
         let started = self
             .changes_one(
-                sqlx::query("UPDATE jobs SET status = 'RUNNING', updated_at = ? WHERE id = ? AND status = 'PENDING'")
+                sqlx::query(self.db.sql("UPDATE jobs SET status = 'RUNNING', updated_at = $1 WHERE id = $2 AND status = 'PENDING'"))
                     .bind(&ts)
                     .bind(&task.job_id),
             )
@@ -112,10 +118,10 @@ impl WriteTx {
                 cache_hit,
                 duration_ms,
             } => sqlx::query(
-                "UPDATE image_tasks SET status = 'SUCCESS', progress = 100, algorithm_version = ?, plugin_sha256 = ?, \
-                 png_sha256 = ?, svg_sha256 = ?, chart_data = ?, warnings = ?, plugin_logs = ?, cache_hit = ?, \
-                 duration_ms = ?, error_code = NULL, error_message = NULL, lease_owner = NULL, lease_expires_ms = NULL, \
-                 updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+                self.db.sql("UPDATE image_tasks SET status = 'SUCCESS', progress = 100, algorithm_version = $1, plugin_sha256 = $2, \
+                 png_sha256 = $3, svg_sha256 = $4, chart_data = $5, warnings = $6, plugin_logs = $7, cache_hit = $8, \
+                 duration_ms = $9, error_code = NULL, error_message = NULL, lease_owner = NULL, lease_expires_ms = NULL, \
+                 updated_at = $10, finished_at = $11 WHERE id = $12 AND status = 'RUNNING' AND lease_owner = $13"),
             )
             .bind(algorithm_version)
             .bind(plugin_sha256)
@@ -124,7 +130,7 @@ impl WriteTx {
             .bind(chart_data)
             .bind(warnings)
             .bind(plugin_logs)
-            .bind(*cache_hit)
+            .bind(i64::from(*cache_hit))
             .bind(duration_ms),
             TaskOutcome::Failed {
                 algorithm_version,
@@ -134,9 +140,9 @@ impl WriteTx {
                 plugin_logs,
                 duration_ms,
             } => sqlx::query(
-                "UPDATE image_tasks SET status = 'FAILED', progress = 100, algorithm_version = COALESCE(?, algorithm_version), plugin_sha256 = COALESCE(?, plugin_sha256), \
-                 error_code = ?, error_message = ?, plugin_logs = ?, duration_ms = ?, lease_owner = NULL, \
-                 lease_expires_ms = NULL, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+                self.db.sql("UPDATE image_tasks SET status = 'FAILED', progress = 100, algorithm_version = COALESCE($1, algorithm_version), plugin_sha256 = COALESCE($2, plugin_sha256), \
+                 error_code = $3, error_message = $4, plugin_logs = $5, duration_ms = $6, lease_owner = NULL, \
+                 lease_expires_ms = NULL, updated_at = $7, finished_at = $8 WHERE id = $9 AND status = 'RUNNING' AND lease_owner = $10"),
             )
             .bind(algorithm_version)
             .bind(plugin_sha256)
@@ -156,10 +162,11 @@ impl WriteTx {
         worker: &str,
         reason: &str,
     ) -> Result<bool> {
+        self.announce.push(Signal::Work);
         self.changes_one(
             sqlx::query(
-                "UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, lease_expires_ms = NULL, \
-                 error_message = ?, updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?",
+                self.db.sql("UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, lease_expires_ms = NULL, \
+                 error_message = $1, updated_at = $2 WHERE id = $3 AND status = 'RUNNING' AND lease_owner = $4"),
             )
             .bind(reason)
             .bind(now())
@@ -173,7 +180,7 @@ impl WriteTx {
     /// state the guard names.
     async fn changes_one(
         &mut self,
-        q: sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+        q: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
     ) -> Result<bool> {
         let n = q.execute(&mut *self.tx).await.map_err(db)?.rows_affected();
         Ok(n == 1)
@@ -186,20 +193,21 @@ impl WriteTx {
     /// still pending or running changes, so exactly one caller ends it.
     pub async fn finalize_job(&mut self, job_id: &str) -> Result<Finalized> {
         let row: Option<(String, i64, String)> = sqlx::query_as(
-            "UPDATE jobs SET \
+            self.db.sql("UPDATE jobs SET \
                  status = CASE WHEN a.active > 0 THEN jobs.status \
                                WHEN a.total > 0 AND a.succeeded = a.total THEN 'SUCCESS' \
                                WHEN a.succeeded > 0 THEN 'PARTIAL_SUCCESS' ELSE 'FAILED' END, \
                  progress_total = CASE WHEN a.active > 0 THEN a.progress ELSE 100 END, \
-                 updated_at = ?2, \
-                 finished_at = CASE WHEN a.active > 0 THEN jobs.finished_at ELSE ?2 END \
-             FROM (SELECT COALESCE(SUM(status IN ('PENDING', 'RUNNING')), 0) AS active, \
-                          COALESCE(SUM(status = 'SUCCESS'), 0) AS succeeded, COUNT(*) AS total, \
-                          COALESCE(CAST(AVG(CASE WHEN status IN ('SUCCESS', 'FAILED', 'CANCELLED') \
-                                                 THEN 100 ELSE progress END) AS INTEGER), 0) AS progress \
-                   FROM image_tasks WHERE job_id = ?1) AS a \
-             WHERE jobs.id = ?1 AND jobs.status IN ('PENDING', 'RUNNING') \
-             RETURNING jobs.status, jobs.progress_total, jobs.trace_id",
+                 updated_at = $2, \
+                 finished_at = CASE WHEN a.active > 0 THEN jobs.finished_at ELSE $2 END \
+             FROM (SELECT COALESCE(SUM(CASE WHEN status IN ('PENDING', 'RUNNING') THEN 1 ELSE 0 END), 0) AS active, \
+                          COALESCE(SUM(CASE WHEN status = 'SUCCESS' THEN 1 ELSE 0 END), 0) AS succeeded, \
+                          COUNT(*) AS total, \
+                          COALESCE(CAST(SUM(CASE WHEN status IN ('SUCCESS', 'FAILED', 'CANCELLED') \
+                                                 THEN 100 ELSE progress END) AS BIGINT) / COUNT(*), 0) AS progress \
+                   FROM image_tasks WHERE job_id = $1) AS a \
+             WHERE jobs.id = $1 AND jobs.status IN ('PENDING', 'RUNNING') \
+             RETURNING jobs.status, jobs.progress_total, jobs.trace_id"),
         )
         .bind(job_id)
         .bind(now())
@@ -222,28 +230,29 @@ impl WriteTx {
         let ts = now();
         let cancelled = self
             .changes_one(
-                sqlx::query(
-                    "UPDATE jobs SET status = 'CANCELLED', updated_at = ?1, finished_at = ?1 \
-                     WHERE id = ?2 AND status IN ('PENDING', 'RUNNING')",
-                )
+                sqlx::query(self.db.sql(
+                    "UPDATE jobs SET status = 'CANCELLED', updated_at = $1, finished_at = $1 \
+                     WHERE id = $2 AND status IN ('PENDING', 'RUNNING')",
+                ))
                 .bind(&ts)
                 .bind(job_id),
             )
             .await?;
         if !cancelled {
-            let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?")
-                .bind(job_id)
-                .fetch_one(&mut *self.tx)
-                .await
-                .map_err(db)?;
+            let status: String =
+                sqlx::query_scalar(self.db.sql("SELECT status FROM jobs WHERE id = $1"))
+                    .bind(job_id)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
             return Ok(CancelOutcome::AlreadyFinished(
                 JobStatus::parse(&status).unwrap_or(JobStatus::Failed),
             ));
         }
         let tasks: Vec<String> = sqlx::query_scalar(
-            "UPDATE image_tasks SET status = 'CANCELLED', lease_owner = NULL, lease_expires_ms = NULL, \
-             error_code = 'CANCELLED', error_message = 'the job was cancelled', updated_at = ?1, finished_at = ?1 \
-             WHERE job_id = ?2 AND status IN ('PENDING', 'RUNNING') RETURNING id",
+            self.db.sql("UPDATE image_tasks SET status = 'CANCELLED', lease_owner = NULL, lease_expires_ms = NULL, \
+             error_code = 'CANCELLED', error_message = 'the job was cancelled', updated_at = $1, finished_at = $1 \
+             WHERE job_id = $2 AND status IN ('PENDING', 'RUNNING') RETURNING id"),
         )
         .bind(&ts)
         .bind(job_id)
@@ -251,20 +260,23 @@ impl WriteTx {
         .await
         .map_err(db)?;
         sqlx::query(
-            "UPDATE jobs SET progress_total = (SELECT COALESCE(CAST(AVG(CASE WHEN status = 'SUCCESS' \
-             THEN 100 ELSE 0 END) AS INTEGER), 0) FROM image_tasks WHERE job_id = ?1) WHERE id = ?1",
+            self.db.sql("UPDATE jobs SET progress_total = (SELECT COALESCE(CAST(SUM(CASE WHEN status = 'SUCCESS' \
+             THEN 100 ELSE 0 END) AS BIGINT) / COUNT(*), 0) FROM image_tasks WHERE job_id = $1) WHERE id = $1"),
         )
         .bind(job_id)
         .execute(&mut *self.tx)
         .await
         .map_err(db)?;
+        self.announce.push(Signal::Cancelled {
+            job_id: job_id.to_string(),
+        });
         Ok(CancelOutcome::Cancelled { tasks })
     }
 
     pub async fn put_cached_render(&mut self, key: &str, r: &CachedRender) -> Result<()> {
         sqlx::query(
-            "INSERT INTO render_cache (cache_key, png_sha256, svg_sha256, chart_data, warnings, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(cache_key) DO NOTHING",
+            self.db.sql("INSERT INTO render_cache (cache_key, png_sha256, svg_sha256, chart_data, warnings, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(cache_key) DO NOTHING"),
         )
         .bind(key)
         .bind(&r.png_sha256)
@@ -287,14 +299,24 @@ mod tests {
     use super::*;
     use crate::dataset::Dataset;
     use crate::events::EventBus;
-    use crate::jobs::model::{JobRow, OutputFormat};
-    use crate::store::{NewImageTask, NewJob};
+    use crate::store::Backend;
+    use crate::store::model::{JobRow, OutputFormat};
+    use crate::store::{NewImageTask, NewJob, TestStore, test_stores};
 
     const LEASE: Duration = Duration::from_secs(30);
 
-    async fn store_with_job(tasks: usize) -> (tempfile::TempDir, Store, JobRow) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path()).await.expect("store opens");
+    /// A job of `tasks` tasks in each backend's store.
+    async fn stores_with_job(tasks: usize) -> Vec<(TestStore, Store, JobRow)> {
+        let mut out = Vec::new();
+        for t in test_stores().await {
+            let store = t.store.clone();
+            let job = job_in(&store, tasks).await;
+            out.push((t, store, job));
+        }
+        out
+    }
+
+    async fn job_in(store: &Store, tasks: usize) -> JobRow {
         let user = store.ensure_user("ana", false).await.expect("user");
         let dataset = Dataset {
             source_type: "espacenet_excel".into(),
@@ -331,7 +353,20 @@ mod tests {
             created_tasks.iter().map(|t| t.position).collect::<Vec<_>>(),
             (0..tasks as i64).collect::<Vec<_>>()
         );
-        (dir, store, job)
+        job
+    }
+
+    /// The first [`Signal::Events`] already received, skipping other
+    /// signals (a PostgreSQL listener announces a resync when it connects).
+    fn events_signal(rx: &mut tokio::sync::broadcast::Receiver<Signal>) -> Option<Signal> {
+        loop {
+            match rx.try_recv() {
+                Ok(s @ Signal::Events { .. }) => return Some(s),
+                Ok(_) => continue,
+                Err(TryRecvError::Empty) => return None,
+                Err(e) => panic!("signals: {e}"),
+            }
+        }
     }
 
     /// Claims a task in `w`, which must have one to claim.
@@ -383,63 +418,70 @@ mod tests {
 
     #[tokio::test]
     async fn events_are_published_only_after_commit_and_a_dropped_transaction_leaves_nothing() {
-        let (_dir, store, job) = store_with_job(2).await;
-        let bus = EventBus::new(store.clone());
-        let mut rx = bus.subscribe();
+        for (_t, store, job) in stores_with_job(2).await {
+            let bus = EventBus::new(store.clone());
+            let mut rx = bus.subscribe();
 
-        let mut w = store.write().await.expect("write");
-        let (claimed, started) = claim(&mut w, "w0").await;
-        assert!(started, "the first claim starts the job");
-        w.insert_event(event(&job, "lost"));
-        drop(w);
-        assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
-        assert!(
-            store
-                .events_after(&job.id, 0, 10)
-                .await
-                .expect("events")
-                .is_empty()
-        );
-        let tasks = store.tasks_of_job(&job.id).await.expect("tasks");
-        assert!(
-            tasks.iter().all(|t| t.status == "PENDING"),
-            "claim rolled back"
-        );
-        let job_now = store.job(&job.id).await.expect("job").expect("exists");
-        assert_eq!(job_now.status, "PENDING");
+            let mut w = store.write().await.expect("write");
+            let (claimed, started) = claim(&mut w, "w0").await;
+            assert!(started, "the first claim starts the job");
+            w.insert_event(event(&job, "lost"));
+            drop(w);
+            assert_eq!(events_signal(&mut rx), None);
+            assert!(
+                store
+                    .events_after(&job.id, 0, 10)
+                    .await
+                    .expect("events")
+                    .is_empty()
+            );
+            let tasks = store.tasks_of_job(&job.id).await.expect("tasks");
+            assert!(
+                tasks.iter().all(|t| t.status == "PENDING"),
+                "claim rolled back"
+            );
+            let job_now = store.job(&job.id).await.expect("job").expect("exists");
+            assert_eq!(job_now.status, "PENDING");
 
-        let mut w = store.write().await.expect("write");
-        let (again, _) = claim(&mut w, "w0").await;
-        assert_eq!(
-            again.id, claimed.id,
-            "the rolled-back claim is claimable again"
-        );
-        w.insert_event(event(&job, "first"));
-        w.insert_event(event(&job, "second"));
-        assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
-        bus.commit(w).await.expect("commit");
-        let a = rx.try_recv().expect("published");
-        let b = rx.try_recv().expect("published");
-        assert_eq!(
-            (a.message.as_str(), b.message.as_str()),
-            ("first", "second")
-        );
-        assert!(a.id < b.id);
-        let logged = store.events_after(&job.id, 0, 10).await.expect("events");
-        assert_eq!(
-            logged.iter().map(|e| e.id).collect::<Vec<_>>(),
-            vec![a.id, b.id]
-        );
+            let mut w = store.write().await.expect("write");
+            let (again, _) = claim(&mut w, "w0").await;
+            assert_eq!(
+                again.id, claimed.id,
+                "the rolled-back claim is claimable again"
+            );
+            w.insert_event(event(&job, "first"));
+            w.insert_event(event(&job, "second"));
+            assert_eq!(events_signal(&mut rx), None);
+            bus.commit(w).await.expect("commit");
+            let logged = store.events_after(&job.id, 0, 10).await.expect("events");
+            let messages: Vec<&str> = logged.iter().map(|e| e.message.as_str()).collect();
+            assert_eq!(messages, ["first", "second"]);
+            assert!(logged[0].id < logged[1].id);
+            assert_eq!(
+                events_signal(&mut rx),
+                Some(Signal::Events {
+                    job_id: job.id.clone(),
+                    last_id: logged[1].id
+                }),
+                "one wake-up naming the last event of the batch"
+            );
+        }
     }
 
     #[tokio::test]
-    async fn reads_cannot_write() {
-        let (_dir, store, _job) = store_with_job(1).await;
-        let err = sqlx::query("DELETE FROM jobs")
-            .execute(&store.pool)
-            .await
-            .expect_err("the read pool is read-only");
-        assert!(err.to_string().contains("readonly"), "{err}");
+    async fn sqlite_reads_cannot_write() {
+        // PostgreSQL reads and writes share one pool; SQLite keeps writes on
+        // one connection and refuses them on the read pool.
+        for (_t, store, _job) in stores_with_job(1).await {
+            if store.backend() != Backend::Sqlite {
+                continue;
+            }
+            let err = sqlx::query("DELETE FROM jobs")
+                .execute(&store.db.read)
+                .await
+                .expect_err("the read pool is read-only");
+            assert!(err.to_string().contains("readonly"), "{err}");
+        }
     }
 
     #[tokio::test]
@@ -450,141 +492,198 @@ mod tests {
             (&[false, false, false], JobStatus::Failed),
         ];
         for (outcomes, expected) in cases {
-            let (_dir, store, job) = store_with_job(outcomes.len()).await;
-            let mut w = store.write().await.expect("write");
-            let mut claimed = Vec::new();
-            while let Some((task, _)) = w.claim_task("w0", LEASE).await.expect("claim") {
-                claimed.push(task.id);
-            }
-            w.commit().await.expect("commit");
-            assert_eq!(claimed.len(), outcomes.len());
-
-            for (i, (id, ok)) in claimed.iter().zip(outcomes).enumerate() {
+            for (_t, store, job) in stores_with_job(outcomes.len()).await {
                 let mut w = store.write().await.expect("write");
-                let outcome = if *ok { success() } else { failure() };
-                assert!(w.finish_task(id, "w0", &outcome).await.expect("finish"));
-                let got = w.finalize_job(&job.id).await.expect("finalize");
-                w.commit().await.expect("commit");
-                let done = i + 1;
-                if done < outcomes.len() {
-                    // Finished tasks count 100, claimed ones their 10.
-                    let progress =
-                        ((done * 100 + (outcomes.len() - done) * 10) / outcomes.len()) as i64;
-                    assert_eq!(
-                        got,
-                        Finalized::Progress {
-                            progress,
-                            trace_id: job.trace_id.clone()
-                        }
-                    );
-                } else {
-                    assert_eq!(
-                        got,
-                        Finalized::Ended {
-                            status: expected,
-                            trace_id: job.trace_id.clone()
-                        }
-                    );
+                let mut claimed = Vec::new();
+                while let Some((task, _)) = w.claim_task("w0", LEASE).await.expect("claim") {
+                    claimed.push(task.id);
                 }
+                w.commit().await.expect("commit");
+                assert_eq!(claimed.len(), outcomes.len());
+
+                for (i, (id, ok)) in claimed.iter().zip(outcomes).enumerate() {
+                    let mut w = store.write().await.expect("write");
+                    let outcome = if *ok { success() } else { failure() };
+                    assert!(w.finish_task(id, "w0", &outcome).await.expect("finish"));
+                    let got = w.finalize_job(&job.id).await.expect("finalize");
+                    w.commit().await.expect("commit");
+                    let done = i + 1;
+                    if done < outcomes.len() {
+                        // Finished tasks count 100, claimed ones their 10.
+                        let progress =
+                            ((done * 100 + (outcomes.len() - done) * 10) / outcomes.len()) as i64;
+                        assert_eq!(
+                            got,
+                            Finalized::Progress {
+                                progress,
+                                trace_id: job.trace_id.clone()
+                            }
+                        );
+                    } else {
+                        assert_eq!(
+                            got,
+                            Finalized::Ended {
+                                status: expected,
+                                trace_id: job.trace_id.clone()
+                            }
+                        );
+                    }
+                }
+                let mut w = store.write().await.expect("write");
+                assert_eq!(
+                    w.finalize_job(&job.id).await.expect("finalize"),
+                    Finalized::Unchanged
+                );
+                w.commit().await.expect("commit");
+                let ended = store.job(&job.id).await.expect("job").expect("exists");
+                assert_eq!(ended.status(), expected);
+                assert_eq!(ended.progress_total, 100);
+                assert!(ended.finished_at.is_some());
             }
-            let mut w = store.write().await.expect("write");
-            assert_eq!(
-                w.finalize_job(&job.id).await.expect("finalize"),
-                Finalized::Unchanged
-            );
-            w.commit().await.expect("commit");
-            let ended = store.job(&job.id).await.expect("job").expect("exists");
-            assert_eq!(ended.status(), expected);
-            assert_eq!(ended.progress_total, 100);
-            assert!(ended.finished_at.is_some());
         }
     }
 
     #[tokio::test]
     async fn cancelling_takes_unfinished_tasks_only_and_happens_once() {
-        let (_dir, store, job) = store_with_job(4).await;
-        let mut w = store.write().await.expect("write");
-        let (done, _) = claim(&mut w, "w0").await;
-        let (running, _) = claim(&mut w, "w1").await;
-        assert!(
-            w.finish_task(&done.id, "w0", &success())
-                .await
-                .expect("finish")
-        );
-        w.commit().await.expect("commit");
+        for (_t, store, job) in stores_with_job(4).await {
+            let mut w = store.write().await.expect("write");
+            let (done, _) = claim(&mut w, "w0").await;
+            let (running, _) = claim(&mut w, "w1").await;
+            assert!(
+                w.finish_task(&done.id, "w0", &success())
+                    .await
+                    .expect("finish")
+            );
+            w.commit().await.expect("commit");
 
-        // Dropped, the cancellation never happened.
-        let mut w = store.write().await.expect("write");
-        assert!(matches!(
-            w.cancel_job(&job.id).await.expect("cancel"),
-            CancelOutcome::Cancelled { .. }
-        ));
-        drop(w);
-        let kept = store.job(&job.id).await.expect("job").expect("exists");
-        assert_eq!(kept.status(), JobStatus::Running);
+            // Dropped, the cancellation never happened.
+            let mut w = store.write().await.expect("write");
+            assert!(matches!(
+                w.cancel_job(&job.id).await.expect("cancel"),
+                CancelOutcome::Cancelled { .. }
+            ));
+            drop(w);
+            let kept = store.job(&job.id).await.expect("job").expect("exists");
+            assert_eq!(kept.status(), JobStatus::Running);
 
-        let mut w = store.write().await.expect("write");
-        let CancelOutcome::Cancelled { mut tasks } = w.cancel_job(&job.id).await.expect("cancel")
-        else {
-            panic!("a running job is cancelled");
-        };
-        w.commit().await.expect("commit");
-        let rows = store.tasks_of_job(&job.id).await.expect("tasks");
-        let mut want: Vec<String> = rows
-            .iter()
-            .filter(|t| t.id != done.id)
-            .map(|t| t.id.clone())
-            .collect();
-        tasks.sort();
-        want.sort();
-        assert_eq!(tasks, want, "the running and the two pending tasks");
-        assert!(tasks.contains(&running.id));
-        for t in &rows {
-            let expected = if t.id == done.id {
-                "SUCCESS"
-            } else {
-                "CANCELLED"
+            let mut w = store.write().await.expect("write");
+            let CancelOutcome::Cancelled { mut tasks } =
+                w.cancel_job(&job.id).await.expect("cancel")
+            else {
+                panic!("a running job is cancelled");
             };
-            assert_eq!(t.status, expected, "{}", t.id);
+            w.commit().await.expect("commit");
+            let rows = store.tasks_of_job(&job.id).await.expect("tasks");
+            let mut want: Vec<String> = rows
+                .iter()
+                .filter(|t| t.id != done.id)
+                .map(|t| t.id.clone())
+                .collect();
+            tasks.sort();
+            want.sort();
+            assert_eq!(tasks, want, "the running and the two pending tasks");
+            assert!(tasks.contains(&running.id));
+            for t in &rows {
+                let expected = if t.id == done.id {
+                    "SUCCESS"
+                } else {
+                    "CANCELLED"
+                };
+                assert_eq!(t.status, expected, "{}", t.id);
+            }
+            let cancelled = store.job(&job.id).await.expect("job").expect("exists");
+            assert_eq!(cancelled.status(), JobStatus::Cancelled);
+            assert_eq!(cancelled.progress_total, 25, "one of four tasks succeeded");
+            assert!(cancelled.finished_at.is_some());
+            // The worker that held the running task cannot record over it.
+            let mut w = store.write().await.expect("write");
+            assert!(
+                !w.finish_task(&running.id, "w1", &success())
+                    .await
+                    .expect("finish")
+            );
+            assert_eq!(
+                w.cancel_job(&job.id).await.expect("cancel"),
+                CancelOutcome::AlreadyFinished(JobStatus::Cancelled)
+            );
         }
-        let cancelled = store.job(&job.id).await.expect("job").expect("exists");
-        assert_eq!(cancelled.status(), JobStatus::Cancelled);
-        assert_eq!(cancelled.progress_total, 25, "one of four tasks succeeded");
-        assert!(cancelled.finished_at.is_some());
-        // The worker that held the running task cannot record over it.
-        let mut w = store.write().await.expect("write");
-        assert!(
-            !w.finish_task(&running.id, "w1", &success())
-                .await
-                .expect("finish")
-        );
-        assert_eq!(
-            w.cancel_job(&job.id).await.expect("cancel"),
-            CancelOutcome::AlreadyFinished(JobStatus::Cancelled)
-        );
     }
 
     #[tokio::test]
     async fn a_transaction_commits_more_events_than_one_statement_can_bind() {
-        let (_dir, store, job) = store_with_job(1).await;
-        let mut w = store.write().await.expect("write");
-        // 11 bound values per event: past SQLite's 32766 in one INSERT.
-        let n = 3001;
-        for i in 0..n {
-            w.insert_event(event(&job, &format!("e{i}")));
+        for (_t, store, job) in stores_with_job(1).await {
+            let mut w = store.write().await.expect("write");
+            // 11 bound values per event: past SQLite's 32766 in one INSERT.
+            let n = 3001;
+            for i in 0..n {
+                w.insert_event(event(&job, &format!("e{i}")));
+            }
+            let rows = w.commit().await.expect("commit");
+            assert_eq!(rows.len(), n);
+            assert!(rows.windows(2).all(|p| p[0].id < p[1].id), "in id order");
+            assert!(
+                rows.iter()
+                    .enumerate()
+                    .all(|(i, r)| r.message == format!("e{i}"))
+            );
+            let logged = store
+                .events_after(&job.id, 0, 10_000)
+                .await
+                .expect("events");
+            assert_eq!(logged.len(), n);
         }
-        let rows = w.commit().await.expect("commit");
-        assert_eq!(rows.len(), n);
-        assert!(rows.windows(2).all(|p| p[0].id < p[1].id), "in id order");
-        assert!(
-            rows.iter()
-                .enumerate()
-                .all(|(i, r)| r.message == format!("e{i}"))
-        );
-        let logged = store
-            .events_after(&job.id, 0, 10_000)
-            .await
-            .expect("events");
-        assert_eq!(logged.len(), n);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_claimers_take_every_task_exactly_once() {
+        const TASKS: usize = 300;
+        for (_t, store, job) in stores_with_job(TASKS).await {
+            // Eight workers claiming and finishing at once, each in its own
+            // transactions: on PostgreSQL they really run side by side.
+            let workers: Vec<_> = (0..8)
+                .map(|w| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let worker = format!("node/w{w}");
+                        let mut mine = Vec::new();
+                        loop {
+                            let mut tx = store.write().await.expect("write");
+                            let Some((task, _)) =
+                                tx.claim_task(&worker, LEASE).await.expect("claim")
+                            else {
+                                break;
+                            };
+                            // Hold the claim a moment, as a render would, so
+                            // other claimers run into it.
+                            tokio::time::sleep(Duration::from_millis(3)).await;
+                            assert!(
+                                tx.finish_task(&task.id, &worker, &success())
+                                    .await
+                                    .expect("finish"),
+                                "the claimer holds its task"
+                            );
+                            tx.commit().await.expect("commit");
+                            mine.push(task.id);
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            let mut claimed: Vec<String> = Vec::new();
+            for w in workers {
+                claimed.extend(w.await.expect("worker"));
+            }
+            let backend = store.backend().as_str();
+            assert_eq!(claimed.len(), TASKS, "{backend}: every task claimed once");
+            claimed.sort();
+            claimed.dedup();
+            assert_eq!(claimed.len(), TASKS, "{backend}: no task claimed twice");
+            let rows = store.tasks_of_job(&job.id).await.expect("tasks");
+            assert!(
+                rows.iter()
+                    .all(|t| t.status == "SUCCESS" && t.attempts == 1),
+                "{backend}: one attempt each"
+            );
+        }
     }
 }

@@ -1,4 +1,6 @@
-//! The job domain: statuses and the rows the store returns.
+//! The shared domain types: statuses and the rows the store returns. They
+//! live below every module that uses them (the store, the workers, the
+//! API), so imports run one way.
 
 use serde::Serialize;
 

@@ -1,0 +1,239 @@
+//! Content-addressed blobs: uploads, rendered artifacts and uploaded
+//! plugin components, stored once by the sha256 of their bytes.
+//!
+//! One interface, two homes. On SQLite (one node) blobs are files under
+//! the data dir ([`FileStore`]); on PostgreSQL they live in the database,
+//! in chunks, so every node serves every artifact and can fetch every
+//! plugin build, and a node keeps nothing of its own but its compile
+//! cache.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use sha2::{Digest, Sha256};
+
+use super::FileStore;
+use super::sql::{Db, db};
+use crate::error::{Error, ErrorCode, Result};
+
+/// Where blobs are kept.
+pub trait BlobStore: Send + Sync + 'static {
+    /// Stores `bytes` unless an identical blob exists; returns its sha256.
+    /// A blob is visible to readers only once it is complete.
+    fn put<'a>(&'a self, bytes: Bytes, ext: &'a str) -> BoxFuture<'a, Result<String>>;
+
+    /// The whole blob, or `None` when none is stored under that name.
+    fn get<'a>(&'a self, sha256: &'a str, ext: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>>;
+
+    /// The blob in pieces, for responses that should not hold a large
+    /// blob in memory; `None` when none is stored under that name.
+    fn stream<'a>(
+        &'a self,
+        sha256: &'a str,
+        ext: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ByteStream>>>;
+}
+
+pub type ByteStream = BoxStream<'static, Result<Bytes>>;
+
+/// The blob store of a store's backend.
+pub(crate) fn for_backend(db: &Db, files: &FileStore) -> Arc<dyn BlobStore> {
+    match db.backend {
+        super::Backend::Sqlite => Arc::new(files.clone()),
+        super::Backend::Postgres => Arc::new(DbBlobs { db: db.clone() }),
+    }
+}
+
+fn missing_is_none<T>(r: std::io::Result<T>, path: &std::path::Path) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::new(
+            ErrorCode::Internal,
+            format!("storage error at {}: {e}", path.display()),
+        )),
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> Error {
+    Error::new(ErrorCode::Internal, format!("storage task failed: {e}"))
+}
+
+impl BlobStore for FileStore {
+    fn put<'a>(&'a self, bytes: Bytes, ext: &'a str) -> BoxFuture<'a, Result<String>> {
+        let files = self.clone();
+        let ext = ext.to_string();
+        Box::pin(async move {
+            // File I/O off the async runtime: a stalled disk must not stall
+            // the connections it serves meanwhile.
+            tokio::task::spawn_blocking(move || FileStore::put(&files, &bytes, &ext))
+                .await
+                .map_err(join_error)?
+        })
+    }
+
+    fn get<'a>(&'a self, sha256: &'a str, ext: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>> {
+        let path = self.path(sha256, ext);
+        Box::pin(async move {
+            let read = tokio::fs::read(&path).await;
+            missing_is_none(read, &path)
+        })
+    }
+
+    fn stream<'a>(
+        &'a self,
+        sha256: &'a str,
+        ext: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ByteStream>>> {
+        let path = self.path(sha256, ext);
+        Box::pin(async move {
+            let Some(file) = missing_is_none(tokio::fs::File::open(&path).await, &path)? else {
+                return Ok(None);
+            };
+            let chunks = stream::unfold(Some(file), move |file| {
+                let path = path.clone();
+                async move {
+                    use tokio::io::AsyncReadExt;
+                    let mut file = file?;
+                    let mut buf = vec![0u8; 64 << 10];
+                    match file.read(&mut buf).await {
+                        Ok(0) => None,
+                        Ok(n) => {
+                            buf.truncate(n);
+                            Some((Ok(Bytes::from(buf)), Some(file)))
+                        }
+                        Err(e) => Some((
+                            Err(Error::new(
+                                ErrorCode::Internal,
+                                format!("storage error at {}: {e}", path.display()),
+                            )),
+                            None,
+                        )),
+                    }
+                }
+            });
+            Ok(Some(chunks.boxed()))
+        })
+    }
+}
+
+/// Blobs in the database: a row per blob, written last, and its bytes in
+/// [`CHUNK`]-sized rows, so a download streams a chunk at a time and a
+/// blob whose writer died half-way is never seen (its row is missing).
+pub(crate) struct DbBlobs {
+    db: Db,
+}
+
+/// Bytes per chunk row.
+const CHUNK: usize = 1 << 20;
+
+impl DbBlobs {
+    async fn exists(&self, sha256: &str, ext: &str) -> Result<Option<i64>> {
+        sqlx::query_scalar(
+            self.db
+                .sql("SELECT chunks FROM blobs WHERE sha256 = $1 AND ext = $2"),
+        )
+        .bind(sha256)
+        .bind(ext)
+        .fetch_optional(&self.db.read)
+        .await
+        .map_err(db)
+    }
+}
+
+impl BlobStore for DbBlobs {
+    fn put<'a>(&'a self, bytes: Bytes, ext: &'a str) -> BoxFuture<'a, Result<String>> {
+        Box::pin(async move {
+            let hashed = bytes.clone();
+            let sha = tokio::task::spawn_blocking(move || hex::encode(Sha256::digest(&hashed)))
+                .await
+                .map_err(join_error)?;
+            if self.exists(&sha, ext).await?.is_some() {
+                return Ok(sha);
+            }
+            let mut tx = self.db.write.begin().await.map_err(db)?;
+            // Two writers of one blob: the second waits on the first's
+            // row and then finds it there.
+            let claimed = sqlx::query(self.db.sql(
+                "INSERT INTO blobs (sha256, ext, size_bytes, chunks, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            ))
+            .bind(&sha)
+            .bind(ext)
+            .bind(bytes.len() as i64)
+            .bind(bytes.len().div_ceil(CHUNK) as i64)
+            .bind(super::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+            if claimed == 0 {
+                return Ok(sha);
+            }
+            for (seq, chunk) in bytes.chunks(CHUNK).enumerate() {
+                sqlx::query(self.db.sql(
+                    "INSERT INTO blob_chunks (sha256, ext, seq, data) VALUES ($1, $2, $3, $4)",
+                ))
+                .bind(&sha)
+                .bind(ext)
+                .bind(seq as i64)
+                .bind(chunk.to_vec())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(sha)
+        })
+    }
+
+    fn get<'a>(&'a self, sha256: &'a str, ext: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>> {
+        Box::pin(async move {
+            let Some(mut chunks) = self.stream(sha256, ext).await? else {
+                return Ok(None);
+            };
+            let mut out = Vec::new();
+            while let Some(piece) = chunks.next().await {
+                out.extend_from_slice(&piece?);
+            }
+            Ok(Some(out))
+        })
+    }
+
+    fn stream<'a>(
+        &'a self,
+        sha256: &'a str,
+        ext: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ByteStream>>> {
+        Box::pin(async move {
+            let Some(chunks) = self.exists(sha256, ext).await? else {
+                return Ok(None);
+            };
+            let db_ = self.db.clone();
+            let (sha256, ext) = (sha256.to_string(), ext.to_string());
+            let pieces = stream::unfold(0i64, move |seq| {
+                let (db_, sha256, ext) = (db_.clone(), sha256.clone(), ext.clone());
+                async move {
+                    if seq >= chunks {
+                        return None;
+                    }
+                    let data: Result<Vec<u8>> = sqlx::query_scalar(db_.sql(
+                        "SELECT data FROM blob_chunks WHERE sha256 = $1 AND ext = $2 AND seq = $3",
+                    ))
+                    .bind(&sha256)
+                    .bind(&ext)
+                    .bind(seq)
+                    .fetch_one(&db_.read)
+                    .await
+                    .map_err(db);
+                    Some((data.map(Bytes::from), seq + 1))
+                }
+            });
+            let pieces: Pin<Box<_>> = Box::pin(pieces);
+            Ok(Some(pieces as ByteStream))
+        })
+    }
+}

@@ -1,0 +1,142 @@
+//! The lease queue that image tasks and description tasks share: a task
+//! is claimed with a lease naming its worker (`<node id>/<worker>`), its
+//! worker records the end only while it still holds the lease, a lease
+//! that expires (its worker died) makes the task claimable again, and a
+//! node stopping gracefully gives its leases back at once.
+//!
+//! Each queue is a table with `status`, `lease_owner`, `lease_expires_ms`,
+//! `attempts`, `started_at`, `updated_at` and `created_at`; the claim and
+//! the release are the same statements over either table.
+
+use super::sql::{Backend, db};
+use super::{Store, now};
+use crate::error::Result;
+
+/// The statements of one queue table, per backend.
+pub(crate) struct LeaseQueue {
+    claim_sqlite: &'static str,
+    claim_postgres: &'static str,
+    /// Binds `$1` the time, `$2` the worker prefix.
+    pub release: &'static str,
+}
+
+impl LeaseQueue {
+    /// Claims the oldest runnable task: one whose lease expired first (the
+    /// oldest work), else the oldest pending one; two lookups, each walking
+    /// the queue index from its status (an OR of the two would scan every
+    /// task ever queued). Binds `$1` the worker, `$2` the lease deadline in
+    /// ms, `$3` the time, `$4` now in ms; returns the claimed row.
+    pub fn claim(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.claim_sqlite,
+            Backend::Postgres => self.claim_postgres,
+        }
+    }
+}
+
+/// `$lock` is empty on SQLite, whose single writer cannot race; on
+/// PostgreSQL it locks the row a lookup picks and skips rows that other
+/// claims hold. Either way the outer `WHERE` re-checks the status, so a
+/// row that changed meanwhile is never taken.
+macro_rules! claim_sql {
+    (table: $table:literal, join: $join:literal, runnable: $runnable:literal, order: $order:literal,
+     set: $set:literal, lock: $lock:literal) => {
+        concat!(
+            "UPDATE ",
+            $table,
+            " SET status = 'RUNNING', lease_owner = $1, lease_expires_ms = $2, \
+             attempts = attempts + 1, ",
+            $set,
+            "started_at = COALESCE(started_at, $3), updated_at = $3 \
+             WHERE id = COALESCE( \
+                 (SELECT t.id FROM ",
+            $table,
+            " t ",
+            $join,
+            " \
+                  WHERE t.status = 'RUNNING' AND t.lease_expires_ms < $4",
+            $runnable,
+            " \
+                  ORDER BY ",
+            $order,
+            " LIMIT 1",
+            $lock,
+            "), \
+                 (SELECT t.id FROM ",
+            $table,
+            " t ",
+            $join,
+            " \
+                  WHERE t.status = 'PENDING'",
+            $runnable,
+            " \
+                  ORDER BY ",
+            $order,
+            " LIMIT 1",
+            $lock,
+            ")) \
+             AND (status = 'PENDING' OR (status = 'RUNNING' AND lease_expires_ms < $4)) \
+             RETURNING *"
+        )
+    };
+}
+
+/// A released task is pending again and its attempt is not counted.
+macro_rules! release_sql {
+    (table: $table:literal, set: $set:literal) => {
+        concat!(
+            "UPDATE ",
+            $table,
+            " SET status = 'PENDING', ",
+            $set,
+            "lease_owner = NULL, lease_expires_ms = NULL, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = $1 \
+             WHERE status = 'RUNNING' AND lease_owner LIKE $2 || '%'"
+        )
+    };
+}
+
+macro_rules! image_claim {
+    ($lock:literal) => {
+        claim_sql!(table: "image_tasks", join: "JOIN jobs j ON j.id = t.job_id",
+            runnable: " AND j.status IN ('PENDING', 'RUNNING')", order: "t.created_at, t.position",
+            set: "progress = 10, ", lock: $lock)
+    };
+}
+
+macro_rules! description_claim {
+    ($lock:literal) => {
+        claim_sql!(table: "description_tasks", join: "", runnable: "", order: "t.created_at",
+            set: "", lock: $lock)
+    };
+}
+
+/// Image tasks: runnable while their job is pending or running (a
+/// cancelled job's tasks are never taken).
+pub(crate) const IMAGE_TASKS: LeaseQueue = LeaseQueue {
+    claim_sqlite: image_claim!(""),
+    claim_postgres: image_claim!(" FOR UPDATE OF t SKIP LOCKED"),
+    release: release_sql!(table: "image_tasks", set: "progress = 0, "),
+};
+
+pub(crate) const DESCRIPTION_TASKS: LeaseQueue = LeaseQueue {
+    claim_sqlite: description_claim!(""),
+    claim_postgres: description_claim!(" FOR UPDATE OF t SKIP LOCKED"),
+    release: release_sql!(table: "description_tasks", set: ""),
+};
+
+impl Store {
+    /// Gives back every task of `queue` whose lease names a worker of
+    /// `worker_prefix` (a node stopping gracefully): pending again at once
+    /// instead of after its lease.
+    pub(crate) async fn release(&self, queue: &LeaseQueue, worker_prefix: &str) -> Result<u64> {
+        let n = sqlx::query(self.db.sql(queue.release))
+            .bind(now())
+            .bind(worker_prefix)
+            .execute(&self.db.write)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        Ok(n)
+    }
+}

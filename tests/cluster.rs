@@ -1,0 +1,306 @@
+//! Several `patchart serve` processes sharing one PostgreSQL database,
+//! each with a data dir of its own: work posted to one node is run by the
+//! others, events stream in order from any node, every node serves every
+//! artifact, and one idempotency key names one job however many nodes it
+//! is sent to at once.
+//!
+//! Needs `PATCHART_TEST_DATABASE_URL` (a PostgreSQL server whose user may
+//! create databases); without it every test here skips with a message.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use patchart::store::{ScratchDatabase, Store};
+use patchart_suite::workbook::standard_export;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+/// One node: a server process on its own data dir and port.
+struct Node {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Node {
+    fn start(database_url: &str, workers: usize) -> Node {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-compile-cache");
+        let mut child = Command::new(patchart_suite::patchart_bin())
+            .args(["serve", "--bind", "127.0.0.1:0", "--lease-secs", "6"])
+            .args(["--workers", &workers.to_string()])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--database-url")
+            .arg(database_url)
+            .arg("--cache-dir")
+            .arg(cache)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn patchart serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut base = None;
+        for line in lines.by_ref() {
+            let line = line.expect("line");
+            if let Some(rest) = line.strip_prefix("patchart listening on ") {
+                base = rest.split_whitespace().next().map(str::to_string);
+            } else if line.starts_with("ready:") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Node {
+            child,
+            base: base.expect("listening line"),
+            _dir: dir,
+        }
+    }
+
+    fn ws(&self, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("http://", "ws://", 1))
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A scratch database with an admin token, or `None` (with a message)
+/// when no PostgreSQL server is configured.
+async fn cluster_database() -> Option<(ScratchDatabase, String)> {
+    let Ok(url) = std::env::var("PATCHART_TEST_DATABASE_URL") else {
+        patchart_suite::skip(
+            "PATCHART_TEST_DATABASE_URL is not set (several nodes need PostgreSQL)",
+        );
+        return None;
+    };
+    let scratch = ScratchDatabase::create(&url)
+        .await
+        .expect("a scratch database");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::connect(Some(&scratch.url), dir.path())
+        .await
+        .expect("store on the scratch database");
+    let admin = store.ensure_user("admin", true).await.expect("admin");
+    let token = store.create_token(&admin).await.expect("token");
+    Some((scratch, token))
+}
+
+async fn post_job(
+    http: &reqwest::Client,
+    node: &Node,
+    token: &str,
+    key: Option<&str>,
+) -> (u16, Value) {
+    let images = json!([
+        {"algorithm_key": "top_patent_countries", "params": {"top_n": 5}, "output_format": "both"},
+        {"algorithm_key": "patent_evolution", "output_format": "png"},
+        {"algorithm_key": "top_patent_applicants", "output_format": "svg"},
+    ]);
+    let mut form = reqwest::multipart::Form::new()
+        .text("source_type", "espacenet_excel")
+        .part(
+            "source_data",
+            reqwest::multipart::Part::bytes(standard_export()).file_name("Filters.xlsx"),
+        )
+        .text("images", images.to_string());
+    if let Some(k) = key {
+        form = form.text("idempotency_key", k.to_string());
+    }
+    let r = http
+        .post(format!("{}/api/jobs/", node.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST /api/jobs/");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Every event of the job's stream from `node`, until the server closes
+/// it after the job's end.
+async fn stream(node: &Node, token: &str, job: &str, after: i64) -> Vec<Value> {
+    let url = node.ws(&format!("/ws/jobs/{job}/?token={token}&after={after}"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connect");
+    let mut out = Vec::new();
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(60), ws.next())
+            .await
+            .expect("an event or the close within 60 s");
+        match next {
+            Some(Ok(Message::Text(t))) => out.push(serde_json::from_str(&t).expect("event JSON")),
+            Some(Ok(Message::Close(_))) | None => return out,
+            Some(Ok(_)) => {}
+            Some(Err(e)) => panic!("ws error: {e}"),
+        }
+    }
+}
+
+async fn get(http: &reqwest::Client, node: &Node, token: &str, path: &str) -> reqwest::Response {
+    http.get(format!("{}{path}", node.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_posted_to_an_api_only_node_runs_on_the_others_and_streams_from_any_node() {
+    let Some((scratch, token)) = cluster_database().await else {
+        return;
+    };
+    let api_only = Node::start(&scratch.url, 0);
+    let worker_a = Node::start(&scratch.url, 1);
+    let worker_b = Node::start(&scratch.url, 1);
+    // Writes nothing itself: its stream can only be woken by the others.
+    let watcher = Node::start(&scratch.url, 0);
+    let http = reqwest::Client::new();
+
+    let (status, created) = post_job(&http, &api_only, &token, None).await;
+    assert_eq!(status, 201, "{created}");
+    let job = created["job_id"].as_str().expect("job id").to_string();
+
+    // Streamed from a node that neither took the upload nor (it has no
+    // workers) ran anything: every event, in order, then the close.
+    let events = stream(&watcher, &token, &job, 0).await;
+    let ids: Vec<i64> = events
+        .iter()
+        .map(|e| e["event_id"].as_i64().expect("id"))
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order: {ids:?}");
+    let terminal: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event_type"] == "job_status_changed" && e["payload"]["status"] == "SUCCESS")
+        .collect();
+    assert_eq!(terminal.len(), 1, "one terminal event: {events:?}");
+    assert_eq!(
+        events.last(),
+        Some(terminal[0]),
+        "the stream ends with the job"
+    );
+
+    let detail: Value = get(&http, &api_only, &token, &format!("/api/jobs/{job}/"))
+        .await
+        .json()
+        .await
+        .expect("job JSON");
+    assert_eq!(detail["status"], "SUCCESS", "{detail}");
+    let tasks = detail["image_tasks"].as_array().expect("tasks").clone();
+    assert_eq!(tasks.len(), 3);
+    for t in &tasks {
+        let done: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["task_id"] == t["id"] && e["event_type"] == "DONE")
+            .collect();
+        assert_eq!(
+            done.len(),
+            1,
+            "exactly one DONE for {}: {events:?}",
+            t["id"]
+        );
+        assert_eq!(t["attempts"], 1, "run once: {t}");
+    }
+
+    // Replay after any event is exactly the rest, from any node.
+    let mid = ids[ids.len() / 2];
+    let replay = stream(&api_only, &token, &job, mid).await;
+    assert_eq!(replay, events[ids.len() / 2 + 1..].to_vec());
+
+    // The API-only node never rendered anything, yet serves every artifact
+    // and the ZIP; the bytes are the same from every node.
+    for t in &tasks {
+        for (field, kind) in [("png_url", "image/png"), ("svg_url", "image/svg+xml")] {
+            let Some(url) = t[field].as_str() else {
+                continue;
+            };
+            let mut bodies = Vec::new();
+            for node in [&api_only, &watcher, &worker_a, &worker_b] {
+                let r = get(&http, node, &token, url).await;
+                assert_eq!(r.status(), 200, "{url} from {}", node.base);
+                let ct = r
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                assert!(ct.starts_with(kind), "{ct}");
+                bodies.push(r.bytes().await.expect("body").to_vec());
+            }
+            assert!(!bodies[0].is_empty());
+            assert!(
+                bodies.iter().all(|b| *b == bodies[0]),
+                "{url} differs between nodes"
+            );
+        }
+    }
+    let zip = get(
+        &http,
+        &api_only,
+        &token,
+        &format!("/api/jobs/{job}/download/"),
+    )
+    .await;
+    assert_eq!(zip.status(), 200);
+    let zip = zip.bytes().await.expect("zip");
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).expect("a zip");
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.expect("a file name").to_string())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".png")).count(),
+        2,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".svg")).count(),
+        2,
+        "{names:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_idempotency_key_sent_to_three_nodes_at_once_makes_one_job() {
+    let Some((scratch, token)) = cluster_database().await else {
+        return;
+    };
+    let nodes = [
+        Node::start(&scratch.url, 0),
+        Node::start(&scratch.url, 0),
+        Node::start(&scratch.url, 1),
+    ];
+    let http = reqwest::Client::new();
+    let answers = futures_util::future::join_all((0..60).map(|i| {
+        let (http, node, token) = (http.clone(), &nodes[i % 3], token.clone());
+        async move { post_job(&http, node, &token, Some("one-key")).await }
+    }))
+    .await;
+    let mut ids: Vec<String> = Vec::new();
+    let mut created = 0;
+    for (status, body) in &answers {
+        assert!(matches!(status, 200 | 201), "{status}: {body}");
+        created += usize::from(*status == 201);
+        ids.push(body["job_id"].as_str().expect("job id").to_string());
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one job for one key: {ids:?}");
+    assert_eq!(created, 1, "exactly one answer says it was created");
+    let list: Value = get(&http, &nodes[1], &token, "/api/jobs/?page_size=50")
+        .await
+        .json()
+        .await
+        .expect("list");
+    assert_eq!(list["count"], 1, "{list}");
+}
