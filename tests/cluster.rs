@@ -7,9 +7,7 @@
 //! Needs `PATCHART_TEST_DATABASE_URL` (a PostgreSQL server whose user may
 //! create databases); without it every test here skips with a message.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -28,35 +26,21 @@ struct Node {
 impl Node {
     fn start(database_url: &str, workers: usize) -> Node {
         let dir = tempfile::tempdir().expect("tempdir");
-        let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-compile-cache");
-        let mut child = Command::new(patchart_suite::patchart_bin())
-            .args(["serve", "--bind", "127.0.0.1:0", "--lease-secs", "6"])
-            .args(["--workers", &workers.to_string()])
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("--database-url")
-            .arg(database_url)
-            .arg("--cache-dir")
-            .arg(cache)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn patchart serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut base = None;
-        for line in lines.by_ref() {
-            let line = line.expect("line");
-            if let Some(rest) = line.strip_prefix("patchart listening on ") {
-                base = rest.split_whitespace().next().map(str::to_string);
-            } else if line.starts_with("ready:") {
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines {});
+        let workers = workers.to_string();
+        let p = patchart_suite::process::serve(
+            dir.path(),
+            &[
+                "--lease-secs",
+                "6",
+                "--workers",
+                &workers,
+                "--database-url",
+                database_url,
+            ],
+        );
         Node {
-            child,
-            base: base.expect("listening line"),
+            child: p.child,
+            base: p.base,
             _dir: dir,
         }
     }

@@ -4,9 +4,8 @@
 //! to rasterize. After each, every task ends in exactly one terminal state,
 //! with its stable code, and nothing finished is lost or done twice.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -45,50 +44,13 @@ impl Served {
 const SHORT_LEASE: &str = "6";
 
 fn serve(data_dir: &Path, lease_secs: &str, extra: &[&str]) -> Served {
-    let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-compile-cache");
-    let mut child = Command::new(patchart_suite::patchart_bin())
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "1",
-            "--lease-secs",
-            lease_secs,
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .arg("--cache-dir")
-        .arg(cache)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn patchart serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut base = None;
-    let mut token = None;
-    let mut next_is_token = false;
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        if next_is_token {
-            token = Some(line.trim().to_string());
-            next_is_token = false;
-        } else if let Some(rest) = line.strip_prefix("patchart listening on ") {
-            base = rest.split_whitespace().next().map(str::to_string);
-        } else if line.contains("its token") {
-            next_is_token = true;
-        } else if line.starts_with("ready:") {
-            break;
-        }
-    }
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let mut args = vec!["--workers", "1", "--lease-secs", lease_secs];
+    args.extend_from_slice(extra);
+    let p = patchart_suite::process::serve(data_dir, &args);
     Served {
-        child,
-        base: base.expect("listening line"),
-        token,
+        child: p.child,
+        base: p.base,
+        token: p.token,
     }
 }
 
