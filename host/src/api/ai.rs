@@ -190,7 +190,6 @@ pub async fn describe(
             trace_id: task.trace_id.clone(),
         })
         .await?;
-    state.describer.notify_new_work();
     let accepted = DescribeAccepted {
         description_task_id: row.id.clone(),
         status: row.status.clone(),

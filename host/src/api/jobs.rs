@@ -320,10 +320,8 @@ pub async fn create_job(
             })
             .collect(),
     };
+    // The store announces the new work to every node's workers.
     let (job, new_tasks) = state.store.create_job(&new_job).await?;
-    if new_tasks.is_some() {
-        state.jobs.notify_new_work();
-    }
     job_created(&state, &job, new_tasks).await
 }
 

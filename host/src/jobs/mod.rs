@@ -650,7 +650,7 @@ impl JobService {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&task.id);
-        let art = match result {
+        let mut art = match result {
             Ok(Ok(done)) => done,
             Ok(Err(failure)) => {
                 let logs = json!({"stdout": failure.logs.stdout, "stderr": failure.logs.stderr});
@@ -669,7 +669,7 @@ impl JobService {
                 "storing the chart's files failed (injected fault)",
             ))
         } else {
-            store_artifacts(self.store.blobs().as_ref(), &art, format).await
+            store_artifacts(self.store.blobs().as_ref(), &mut art, format).await
         };
         let logs = &art.logs;
         Ok(Rendered {
@@ -785,21 +785,22 @@ fn job_status_event(job_id: &str, trace_id: &str, status: JobStatus) -> NewEvent
     }
 }
 
-/// Writes a render's files (content-addressed) and returns its cache
-/// record. A failure here is the host's (storage), not the plugin's.
+/// Writes a render's files (content-addressed; the image bytes move into
+/// the blob store) and returns its cache record. A failure here is the
+/// host's (storage), not the plugin's.
 async fn store_artifacts(
     blobs: &dyn BlobStore,
-    art: &pipeline::ChartArtifacts,
+    art: &mut pipeline::ChartArtifacts,
     format: OutputFormat,
 ) -> Result<CachedRender> {
-    let png_sha256 = match &art.png {
-        Some(png) => Some(blobs.put(bytes::Bytes::copy_from_slice(png), "png").await?),
+    let png_sha256 = match art.png.take() {
+        Some(png) => Some(blobs.put(png.into(), "png").await?),
         None => None,
     };
     let svg_sha256 = if format.wants_svg() {
         Some(
             blobs
-                .put(bytes::Bytes::copy_from_slice(art.svg.as_bytes()), "svg")
+                .put(std::mem::take(&mut art.svg).into(), "svg")
                 .await?,
         )
     } else {

@@ -43,11 +43,6 @@ impl FileStore {
         std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
         Ok(sha)
     }
-
-    pub fn read(&self, sha256: &str, ext: &str) -> Result<Vec<u8>> {
-        let path = self.path(sha256, ext);
-        std::fs::read(&path).map_err(|e| io(&path, e))
-    }
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {

@@ -240,7 +240,8 @@ impl Store {
 
     /// Closes both pools, so every later query fails as if the database
     /// had gone away. No server path calls it: it lets tests see how the
-    /// API answers an unreachable database (`/healthz` 503, `INTERNAL`).
+    /// API answers an unreachable database (`/healthz` 503 `UNAVAILABLE`,
+    /// everything else 503 `DATABASE_UNAVAILABLE`).
     #[doc(hidden)]
     pub async fn close(&self) {
         self.db.read.close().await;
