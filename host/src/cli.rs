@@ -13,6 +13,8 @@ use crate::plugins::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use crate::render::{Rasterizer, Scale};
 use crate::style;
 
+mod token;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "patchart",
@@ -93,7 +95,7 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    async fn open(&self) -> Result<crate::store::Store> {
+    pub(crate) async fn open(&self) -> Result<crate::store::Store> {
         crate::store::Store::connect(self.database_url.as_deref(), &self.data_dir).await
     }
 }
@@ -108,6 +110,11 @@ pub struct ServeArgs {
     /// Workers (default: one per core; 0 for an API-only node).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// This node's name in leases, logs, metrics and `GET /api/nodes/`
+    /// (letters, digits, `.` and `-`; default: random at each start).
+    /// Give each node sharing a database its own.
+    #[arg(long, env = "PATCHART_NODE_ID", value_parser = parse_node_id)]
+    pub node_id: Option<String>,
     /// Seconds a claimed task stays owned; a dead worker's task runs again
     /// after this.
     #[arg(long, default_value_t = 30)]
@@ -215,6 +222,31 @@ pub enum TokenCommand {
         /// Make the user an admin.
         #[arg(long)]
         admin: bool,
+        /// A note on what the token is for, shown by `token list`.
+        #[arg(long)]
+        label: Option<String>,
+        /// Days until it stops authenticating (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_days: Option<u32>,
+    },
+    /// List tokens (never their secrets): id, user, role, label, expiry,
+    /// whether revoked.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only this user's.
+        #[arg(long)]
+        user: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id (from `token list`): it stops
+    /// authenticating at once, on every node.
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        id: String,
     },
 }
 
@@ -326,9 +358,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench(&cli.global, args),
         Command::Serve(args) => serve(&cli.global, args),
         Command::Describe { chart_data, locale } => describe(&chart_data, &locale),
-        Command::Token(TokenCommand::Create { store, user, admin }) => {
-            token_create(&store, &user, admin)
-        }
+        Command::Token(command) => token::run(command),
     }
 }
 
@@ -465,7 +495,7 @@ fn plugin_validate(global: &GlobalArgs, file: &Path) -> Result<()> {
     Ok(())
 }
 
-fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -488,6 +518,9 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
     if let Some(w) = args.workers {
         config.workers.workers = w;
     }
+    if let Some(id) = &args.node_id {
+        config.workers.node_id = id.clone();
+    }
     config.workers.lease = std::time::Duration::from_secs(args.lease_secs.max(6));
     config.limits.max_upload_bytes = args.max_upload_mb << 20;
     config.limits.ingest.max_upload_bytes = args.max_upload_mb << 20;
@@ -508,7 +541,8 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
         let server = crate::server::start(config).await?;
         let url = format!("http://{}", server.addr());
         println!(
-            "patchart listening on {url} (data dir {}, database {})",
+            "patchart listening on {url} (node {}, data dir {}, database {})",
+            server.node_id(),
             args.store.data_dir.display(),
             store.backend().as_str()
         );
@@ -538,20 +572,6 @@ fn describe(chart_data: &Path, locale: &str) -> Result<()> {
     })?;
     println!("{}", crate::describe::facts::describe(&cd, locale)?);
     Ok(())
-}
-
-fn token_create(store_args: &StoreArgs, user: &str, admin: bool) -> Result<()> {
-    if user.trim().is_empty() {
-        return Err(Error::new(ErrorCode::Internal, "--user must not be empty"));
-    }
-    tokio_runtime()?.block_on(async {
-        let store = store_args.open().await?;
-        let u = store.ensure_user(user.trim(), admin).await?;
-        let token = store.create_token(&u).await?;
-        println!("token for {} ({}):", u.name, u.role);
-        println!("{token}");
-        Ok(())
-    })
 }
 
 /// The eight charts of the replaced system, for the benchmark's totals.
@@ -763,6 +783,20 @@ fn print_logs(logs: &crate::plugins::PluginLogs) {
         if !text.trim().is_empty() {
             eprintln!("--- plugin {name} ---\n{}", text.trim_end());
         }
+    }
+}
+
+/// Node ids end up in lease owners (`<node>/<worker>`) matched by prefix
+/// and in metric labels: no separators, no SQL wildcards.
+fn parse_node_id(s: &str) -> std::result::Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("a node id is 1-64 letters, digits, '.' or '-'".to_string())
     }
 }
 

@@ -41,6 +41,10 @@ pub enum ErrorCode {
     AiUnavailable,
     AiUpstreamError,
     AiBadResponse,
+    // A command-line argument that cannot be used as given.
+    InvalidArgument,
+    // What a command names does not exist.
+    NotFound,
     // The database could not be reached or gave way to a concurrent
     // transaction: the same request may succeed when tried again.
     DatabaseUnavailable,
@@ -80,6 +84,8 @@ impl ErrorCode {
             ErrorCode::AiUnavailable => "AI_UNAVAILABLE",
             ErrorCode::AiUpstreamError => "AI_UPSTREAM_ERROR",
             ErrorCode::AiBadResponse => "AI_BAD_RESPONSE",
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }

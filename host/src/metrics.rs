@@ -1,6 +1,11 @@
 //! Prometheus metrics: plugin duration histogram and failures recorded as
 //! tasks run; tasks by status and queue depth read from the store at
 //! scrape time, so they are right even after a restart.
+//!
+//! Each node serves its own: the counters, the histogram and
+//! `node_running_tasks` are this node's (`node_info` names it), while
+//! the task and queue gauges, read from the shared database, are the
+//! cluster's and read the same on every node.
 
 use std::time::Duration;
 
@@ -25,6 +30,13 @@ struct Failure {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NodeLabels {
+    node: String,
+    version: String,
+    backend: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Status {
     status: String,
 }
@@ -36,6 +48,8 @@ pub struct Metrics {
     cache_hits: Counter,
     tasks: Family<Status, Gauge>,
     queue_depth: Gauge,
+    node_info: Family<NodeLabels, Gauge>,
+    node_running: Gauge,
 }
 
 impl Default for Metrics {
@@ -55,6 +69,18 @@ impl Metrics {
         let cache_hits = Counter::default();
         let tasks = Family::<Status, Gauge>::default();
         let queue_depth = Gauge::default();
+        let node_info = Family::<NodeLabels, Gauge>::default();
+        let node_running = Gauge::default();
+        registry.register(
+            "node_info",
+            "This node: its id, version and database backend (value 1)",
+            node_info.clone(),
+        );
+        registry.register(
+            "node_running_tasks",
+            "Plugins running on this node now",
+            node_running.clone(),
+        );
         registry.register(
             "plugin_duration_seconds",
             "Time to produce one chart (plugin + rasterize + store), by algorithm",
@@ -83,7 +109,24 @@ impl Metrics {
             cache_hits,
             tasks,
             queue_depth,
+            node_info,
+            node_running,
         }
+    }
+
+    /// Names the node these metrics are of.
+    pub fn set_node(&self, node: &str, backend: &str) {
+        self.node_info
+            .get_or_create(&NodeLabels {
+                node: node.to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                backend: backend.to_string(),
+            })
+            .set(1);
+    }
+
+    pub fn set_running(&self, n: usize) {
+        self.node_running.set(n as i64);
     }
 
     pub fn observe_render(&self, algorithm: &str, elapsed: Duration, cache_hit: bool) {

@@ -19,7 +19,7 @@ use crate::jobs::{JobService, WorkerConfig};
 use crate::metrics::Metrics;
 use crate::plugins::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use crate::render::Rasterizer;
-use crate::store::{Signal, Store};
+use crate::store::{NodeRegistration, Signal, Store};
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -67,6 +67,7 @@ pub struct RunningServer {
     http: tokio::task::JoinHandle<()>,
     workers: Vec<tokio::task::JoinHandle<()>>,
     watcher: tokio::task::JoinHandle<()>,
+    heartbeat: tokio::task::JoinHandle<()>,
     node_id: String,
     grace: Duration,
 }
@@ -78,6 +79,10 @@ impl RunningServer {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn node_id(&self) -> &str {
+        &self.node_id
     }
 
     /// Graceful stop (what SIGTERM does).
@@ -92,15 +97,25 @@ impl RunningServer {
         {
             tracing::warn!("workers still busy after the grace period; their tasks are re-queued");
         }
-        match self.store.release_leases(&self.node_id).await {
+        let _ = self.heartbeat.await;
+        // With the slash, so node `a` never gives back the leases of `ab`.
+        let workers_here = format!("{}/", self.node_id);
+        match self.store.release_leases(&workers_here).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(tasks = n, "re-queued unfinished tasks"),
             Err(e) => tracing::error!(error = %e, "could not re-queue unfinished tasks"),
         }
-        match self.store.release_description_leases(&self.node_id).await {
+        match self.store.release_description_leases(&workers_here).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(tasks = n, "re-queued unfinished descriptions"),
             Err(e) => tracing::error!(error = %e, "could not re-queue unfinished descriptions"),
+        }
+        if let Err(e) = self
+            .store
+            .remove_node(&self.node_id, FORGET_NODES_AFTER_MS)
+            .await
+        {
+            tracing::warn!(error = %e, "could not remove this node from the nodes table");
         }
     }
 
@@ -142,6 +157,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))??;
     let registry = Arc::new(registry);
     let metrics = Arc::new(Metrics::new());
+    metrics.set_node(&config.workers.node_id, store.backend().as_str());
     let events = EventBus::new(store.clone());
     // One rasterizer (font database and glyph cache) for upload checks and
     // workers alike.
@@ -188,6 +204,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         describer,
         metrics,
         limits: Arc::new(config.limits.clone()),
+        auth_throttle: Arc::new(api::AuthThrottle::new()),
     };
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -200,12 +217,29 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-    let app = api::router(state).layer(tower_http::trace::TraceLayer::new_for_http());
+    let heartbeat = spawn_heartbeat(
+        store.clone(),
+        NodeRegistration {
+            id: config.workers.node_id.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            bind: addr.to_string(),
+            workers: config.workers.workers as i64,
+            describe_workers: config.describe.workers as i64,
+            started_at: crate::store::now(),
+        },
+        shutdown_rx.clone(),
+    )
+    .await;
+    let app = api::router(state)
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span));
     let mut rx = shutdown_rx;
     let http = tokio::spawn(async move {
         let stop = async move {
             let _ = rx.wait_for(|s| *s).await;
         };
+        // With the peer address, which the failed-authentication throttle
+        // keys on.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(stop)
             .await
@@ -220,8 +254,66 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         http,
         workers,
         watcher,
+        heartbeat,
         node_id: config.workers.node_id.clone(),
         grace: config.shutdown_grace,
+    })
+}
+
+/// The span each request is traced in. tower-http's default records the
+/// whole URI, and WebSocket clients send their token in its query.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        query = %redacted_query(req.uri().query().unwrap_or("")),
+    )
+}
+
+/// `query` with the value of every `token` parameter replaced.
+fn redacted_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some(("token", _)) => "token=[redacted]".to_string(),
+            _ => kv.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// How often a node writes its heartbeat; [`api::NODE_SILENT_AFTER_MS`]
+/// is several of these.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// Rows of nodes silent this long are deleted by the next node to stop.
+const FORGET_NODES_AFTER_MS: i64 = 24 * 3600 * 1000;
+
+/// Writes this node's first heartbeat (so it is listed as soon as it
+/// serves), then one every [`HEARTBEAT`] until shutdown. A failed beat
+/// (the database away) is logged and the next one tried on time.
+async fn spawn_heartbeat(
+    store: Store,
+    node: NodeRegistration,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    if let Err(e) = store.heartbeat(&node).await {
+        tracing::warn!(error = %e, "writing this node's heartbeat failed");
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+            if let Err(e) = store.heartbeat(&node).await {
+                tracing::warn!(error = %e, "writing this node's heartbeat failed");
+            }
+        }
     })
 }
 
@@ -270,4 +362,15 @@ fn spawn_signal_follower(
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_token_in_the_query_never_reaches_the_request_span() {
+        assert_eq!(
+            super::redacted_query("after=3&token=pat_secret&x"),
+            "after=3&token=[redacted]&x"
+        );
+    }
 }

@@ -96,6 +96,7 @@ impl From<Error> for ApiError {
         let status = match e.code {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::IngestLimitExceeded => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PluginVersionExists
             | ErrorCode::PluginRetired

@@ -5,10 +5,13 @@
 //! `{"error": {"code", "message", "fields"?}}` with a stable code.
 
 mod ai;
+mod auth;
 mod error;
 mod jobs;
+mod nodes;
 mod openapi;
 mod plugins;
+mod tokens;
 mod views;
 mod ws;
 
@@ -19,9 +22,11 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 
+pub use auth::{Admin, Auth, AuthThrottle};
 pub use error::ApiError;
+pub use nodes::NODE_SILENT_AFTER_MS;
 
 use crate::catalog::PluginCatalog;
 use crate::describe::Describer;
@@ -66,6 +71,8 @@ pub struct AppState {
     pub describer: Arc<Describer>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<ApiLimits>,
+    /// Failed authentications by client address.
+    pub auth_throttle: Arc<AuthThrottle>,
 }
 
 /// Routes `path` and `path` without its trailing slash to the same handler.
@@ -143,6 +150,13 @@ pub fn router(state: AppState) -> Router {
             .patch(plugins::patch_plugin)
             .delete(plugins::retire_plugin),
     );
+    r = both(r, "/api/nodes/", get(nodes::list_nodes));
+    r = both(
+        r,
+        "/api/tokens/",
+        get(tokens::list_tokens).post(tokens::create_token),
+    );
+    r = both(r, "/api/tokens/{id}/", delete(tokens::revoke_token));
     r = both(r, "/api/ai/describe/", post(ai::describe));
     r = both(r, "/api/ai/models/", get(ai::models));
     r = both(r, "/ws/jobs/{id}/", get(ws::job_events));
@@ -184,6 +198,7 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     let counts = state.store.task_counts().await.unwrap_or_default();
+    state.metrics.set_running(state.jobs.running_here());
     (
         [(
             header::CONTENT_TYPE,
@@ -249,70 +264,6 @@ where
                 "invalid path",
                 &e.body_text(),
             )),
-        }
-    }
-}
-
-/// An authenticated admin; anyone else gets 403.
-pub struct Admin(pub User);
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Auth(user) = Auth::from_request_parts(parts, state).await?;
-        if user.is_admin() {
-            Ok(Admin(user))
-        } else {
-            Err(ApiError::forbidden(
-                "plugin management is for admins; ask an operator for an admin token",
-            ))
-        }
-    }
-}
-
-/// The authenticated caller. Tokens come from `Authorization: Bearer`, or
-/// for WebSockets (browsers cannot set headers there) from `?token=`.
-pub struct Auth(pub User);
-
-impl FromRequestParts<AppState> for Auth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let header_token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|t| t.trim().to_string());
-        let query_token = || {
-            parts.uri.query().and_then(|q| {
-                q.split('&')
-                    .filter_map(|kv| kv.split_once('='))
-                    .find(|(k, _)| *k == "token")
-                    .map(|(_, v)| v.to_string())
-            })
-        };
-        let token = match header_token {
-            Some(t) => t,
-            None if parts.uri.path().starts_with("/ws/") => {
-                query_token().ok_or_else(ApiError::unauthenticated)?
-            }
-            None => return Err(ApiError::unauthenticated()),
-        };
-        match state.store.user_for_token(&token).await {
-            Ok(Some(user)) => Ok(Auth(user)),
-            Ok(None) => Err(ApiError::unauthenticated()),
-            Err(e) => Err(e.into()),
         }
     }
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{ai, jobs, plugins, views, ws};
+use super::{ai, jobs, nodes, plugins, tokens, views, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,7 +14,8 @@ use super::{ai, jobs, plugins, views, ws};
         jobs::list_image_tasks, jobs::get_image_task, jobs::image_task_png, jobs::image_task_svg,
         jobs::list_description_tasks, jobs::get_description_task, jobs::list_algorithms,
         plugins::list_plugins, plugins::upload_plugin, plugins::get_plugin, plugins::patch_plugin,
-        plugins::retire_plugin,
+        plugins::retire_plugin, nodes::list_nodes,
+        tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         ai::describe, ai::models,
         ws::job_events, super::healthz, super::metrics,
     ),
@@ -26,6 +27,8 @@ use super::{ai, jobs, plugins, views, ws};
         plugins::PluginList, plugins::PluginView, plugins::PluginUploaded, plugins::LimitsView,
         crate::catalog::PluginPatch, crate::catalog::LimitsPatch, crate::catalog::DirectoryError,
         crate::plugins::registry::PluginSource, crate::plugins::registry::PluginStatus,
+        nodes::NodeList, nodes::NodeView, crate::store::LeasedTask,
+        tokens::TokenList, tokens::TokenView, tokens::TokenCreate, tokens::TokenCreated, crate::store::TokenRow,
         ai::DescribeRequest, ai::DescribeAccepted, crate::describe::Catalog, crate::describe::ProviderInfo,
     )),
     modifiers(&BearerAuth),

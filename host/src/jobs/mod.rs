@@ -26,7 +26,8 @@ use crate::plugins::{CancelToken, PluginFailure, PluginRegistry};
 use crate::render::{Rasterizer, Scale};
 use crate::store::model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
 use crate::store::{
-    BlobStore, CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome, WriteTx,
+    BlobStore, CachedRender, CancelOutcome, Finalized, NewEvent, Store, TRANSIENT_RETRY_BUDGET,
+    TaskOutcome, WriteTx, retry_transient,
 };
 use crate::style;
 
@@ -260,7 +261,7 @@ impl JobService {
         claim_next: bool,
     ) -> Option<ImageTaskRow> {
         let started = Instant::now();
-        let outcome = self.render_task(&task).await;
+        let outcome = self.render_renewing_lease(worker, &task).await;
         let duration_ms = started.elapsed().as_millis() as i64;
         let recorded = match outcome {
             Ok(done) => {
@@ -415,13 +416,15 @@ impl JobService {
         .await
     }
 
-    /// Runs `write` (told whether it is the first try) until it succeeds
-    /// or `task`'s lease would end before the next try. A task's end that
-    /// could not be written (the database busy past its timeout, a full
-    /// disk freed a moment later) would otherwise be lost, and its job
-    /// kept waiting for the lease to expire and the chart drawn again.
-    /// Past the lease another worker may have re-claimed the task, and
-    /// the write's lease-owner guard would rightly refuse it anyway.
+    /// Runs `write` (told whether it is the first try) until it succeeds,
+    /// fails with an error that is not transient, or `task`'s lease would
+    /// end before the next try. A task's end that could not be written
+    /// (the database restarting, busy past its timeout, a full disk freed
+    /// a moment later) would otherwise be lost, and its job kept waiting
+    /// for the lease to expire and the chart drawn again. Past the lease
+    /// another worker may have re-claimed the task, and the write's
+    /// lease-owner guard would rightly refuse it anyway. An error that is
+    /// not transient would only fail again.
     async fn while_leased<T, F: Future<Output = Result<T>>>(
         &self,
         task: &ImageTaskRow,
@@ -433,7 +436,7 @@ impl JobService {
         };
         let lease_ends = Instant::now() + lease_left(task, self.config.lease);
         let mut pause = WRITE_RETRY_FIRST_PAUSE;
-        while Instant::now() + pause < lease_ends {
+        while err.code == ErrorCode::DatabaseUnavailable && Instant::now() + pause < lease_ends {
             tracing::warn!(task = %task.id, error = %err, retry_in_ms = pause.as_millis() as u64, "writing a task's end failed; retrying");
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(WRITE_RETRY_MAX_PAUSE);
@@ -475,6 +478,10 @@ impl JobService {
     /// interrupts the plugins running here (they stop within one epoch
     /// tick). `Err` with 409 semantics when the job already ended.
     pub async fn cancel_job(&self, job: &JobRow) -> Result<CancelOutcome> {
+        retry_transient(TRANSIENT_RETRY_BUDGET, || self.cancel_job_once(job)).await
+    }
+
+    async fn cancel_job_once(&self, job: &JobRow) -> Result<CancelOutcome> {
         let mut w = self.store.write().await?;
         let outcome = w.cancel_job(&job.id).await?;
         let CancelOutcome::Cancelled { tasks } = &outcome else {
@@ -510,6 +517,11 @@ impl JobService {
         }
         drop(running);
         Ok(outcome)
+    }
+
+    /// How many plugins are running in this process now.
+    pub fn running_here(&self) -> usize {
+        self.running.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Interrupts the plugins running here for `job_id`, cancelled on
@@ -567,6 +579,35 @@ impl JobService {
             None => self
                 .registry
                 .get(&task.algorithm_key, task.requested_version.as_deref()),
+        }
+    }
+
+    /// [`Self::render_task`], renewing the task's lease every third of
+    /// it, so a slow render (or a plugin compiled on first use here) is not
+    /// taken for a dead worker and run twice. A lease found taken away
+    /// (this node was cut off past its end) is not renewed again; the
+    /// result's write is then refused by its lease-owner guard.
+    async fn render_renewing_lease(
+        &self,
+        worker: &str,
+        task: &ImageTaskRow,
+    ) -> std::result::Result<Rendered, TaskError> {
+        let lease = self.config.lease;
+        let renew = async {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                match self.store.renew_task_lease(&task.id, worker, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => std::future::pending::<()>().await,
+                    Err(e) => {
+                        tracing::warn!(task = %task.id, error = %e, "renewing a task lease failed")
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            outcome = self.render_task(task) => outcome,
+            never = renew => never,
         }
     }
 

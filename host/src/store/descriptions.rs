@@ -106,19 +106,10 @@ impl Store {
         &self,
         id: &str,
         worker: &str,
-        lease: Duration,
+        length: Duration,
     ) -> Result<bool> {
-        let n = sqlx::query(
-            self.db.sql("UPDATE description_tasks SET lease_expires_ms = $1 WHERE id = $2 AND status = 'RUNNING' AND lease_owner = $3"),
-        )
-        .bind(now_ms() + lease.as_millis() as i64)
-        .bind(id)
-        .bind(worker)
-        .execute(&self.db.write)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        Ok(n == 1)
+        self.renew(&lease::DESCRIPTION_TASKS, id, worker, length)
+            .await
     }
 
     /// Records how a description ended, if `worker` still holds it.

@@ -18,6 +18,8 @@ pub(crate) struct LeaseQueue {
     claim_postgres: &'static str,
     /// Binds `$1` the time, `$2` the worker prefix.
     pub release: &'static str,
+    /// Binds `$1` the new deadline in ms, `$2` the task, `$3` the worker.
+    pub renew: &'static str,
 }
 
 impl LeaseQueue {
@@ -81,6 +83,17 @@ macro_rules! claim_sql {
     };
 }
 
+/// Moves the deadline of a lease its worker still holds.
+macro_rules! renew_sql {
+    (table: $table:literal) => {
+        concat!(
+            "UPDATE ",
+            $table,
+            " SET lease_expires_ms = $1 WHERE id = $2 AND status = 'RUNNING' AND lease_owner = $3"
+        )
+    };
+}
+
 /// A released task is pending again and its attempt is not counted.
 macro_rules! release_sql {
     (table: $table:literal, set: $set:literal) => {
@@ -117,15 +130,39 @@ pub(crate) const IMAGE_TASKS: LeaseQueue = LeaseQueue {
     claim_sqlite: image_claim!(""),
     claim_postgres: image_claim!(" FOR UPDATE OF t SKIP LOCKED"),
     release: release_sql!(table: "image_tasks", set: "progress = 0, "),
+    renew: renew_sql!(table: "image_tasks"),
 };
 
 pub(crate) const DESCRIPTION_TASKS: LeaseQueue = LeaseQueue {
     claim_sqlite: description_claim!(""),
     claim_postgres: description_claim!(" FOR UPDATE OF t SKIP LOCKED"),
     release: release_sql!(table: "description_tasks", set: ""),
+    renew: renew_sql!(table: "description_tasks"),
 };
 
 impl Store {
+    /// Extends the lease `worker` holds on task `id` of `queue` to `lease`
+    /// from now: a live worker on a slow task (a long render, a plugin
+    /// compiled on first use, a model streaming) is not taken for a dead
+    /// one. False when the task is no longer its own.
+    pub(crate) async fn renew(
+        &self,
+        queue: &LeaseQueue,
+        id: &str,
+        worker: &str,
+        lease: std::time::Duration,
+    ) -> Result<bool> {
+        let n = sqlx::query(self.db.sql(queue.renew))
+            .bind(super::now_ms() + lease.as_millis() as i64)
+            .bind(id)
+            .bind(worker)
+            .execute(&self.db.write)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
     /// Gives back every task of `queue` whose lease names a worker of
     /// `worker_prefix` (a node stopping gracefully): pending again at once
     /// instead of after its lease.

@@ -13,27 +13,31 @@ mod blobs;
 mod descriptions;
 mod lease;
 pub mod model;
+mod nodes;
 mod notify;
 mod plugins;
 mod postgres;
 mod queue;
 mod sql;
 mod sqlite;
+mod tokens;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 pub use artifacts::FileStore;
 pub use blobs::{BlobStore, ByteStream};
 pub use descriptions::{DescriptionOutcome, NewDescription};
+pub use nodes::{LeasedTask, NodeRegistration, NodeRow};
 pub use notify::Signal;
 pub use plugins::{PluginRecord, PluginStats};
 pub use postgres::ScratchDatabase;
 pub use queue::WriteTx;
 pub use sql::Backend;
+pub use tokens::{NewToken, TokenRow};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
@@ -52,6 +56,38 @@ pub(crate) fn now() -> String {
 
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// How long [`retry_transient`] keeps trying: past a PostgreSQL restart
+/// (a fast shutdown and start take about a second) and the pool's
+/// reconnect, short of a client's patience.
+pub const TRANSIENT_RETRY_BUDGET: Duration = Duration::from_secs(8);
+
+/// Runs `work` (a whole transaction, or a single statement) again while it
+/// fails with [`ErrorCode::DatabaseUnavailable`]: a dropped connection, a
+/// server restarting, a serialization failure or deadlock, SQLite busy.
+/// Gives up after `budget`, returning the last error. Any other error
+/// (a constraint, a missing row) fails the same way every time, so it is
+/// returned at once.
+pub async fn retry_transient<T, F: Future<Output = Result<T>>>(
+    budget: Duration,
+    work: impl Fn() -> F,
+) -> Result<T> {
+    let deadline = Instant::now() + budget;
+    let mut pause = Duration::from_millis(25);
+    loop {
+        match work().await {
+            Err(e)
+                if e.code == ErrorCode::DatabaseUnavailable
+                    && Instant::now() + pause < deadline =>
+            {
+                tracing::warn!(error = %e, retry_in_ms = pause.as_millis() as u64, "database unavailable; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// A new image task, as validated by the API.
@@ -293,36 +329,6 @@ impl Store {
             .map_err(db)
     }
 
-    /// A new random token for `user`; only its hash is stored.
-    pub async fn create_token(&self, user: &User) -> Result<String> {
-        let token = format!(
-            "pat_{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        sqlx::query(self.db.sql(
-            "INSERT INTO tokens (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)",
-        ))
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(&user.id)
-        .bind(hash_token(&token))
-        .bind(now())
-        .execute(&self.db.write)
-        .await
-        .map_err(db)?;
-        Ok(token)
-    }
-
-    pub async fn user_for_token(&self, token: &str) -> Result<Option<User>> {
-        sqlx::query_as(self.db.sql(
-            "SELECT u.* FROM users u JOIN tokens t ON t.user_id = u.id WHERE t.token_hash = $1",
-        ))
-        .bind(hash_token(token))
-        .fetch_optional(&self.db.read)
-        .await
-        .map_err(db)
-    }
-
     // ---- datasets -----------------------------------------------------------
 
     /// Stores an ingested upload: the file once by content, the dataset
@@ -448,7 +454,12 @@ impl Store {
     /// (tasks in position order). With an idempotency key already used by
     /// this user, returns the existing job and `None` for the tasks: the
     /// unique constraint decides, so concurrent requests race safely.
+    /// A transaction lost to a transient error is run again whole.
     pub async fn create_job(&self, job: &NewJob) -> Result<(JobRow, Option<Vec<ImageTaskRow>>)> {
+        retry_transient(TRANSIENT_RETRY_BUDGET, || self.create_job_once(job)).await
+    }
+
+    async fn create_job_once(&self, job: &NewJob) -> Result<(JobRow, Option<Vec<ImageTaskRow>>)> {
         let id = uuid::Uuid::new_v4().to_string();
         let trace_id = uuid::Uuid::new_v4().simple().to_string();
         let ts = now();
@@ -654,6 +665,11 @@ impl Store {
 
     // ---- the queue -------------------------------------------------------------
 
+    /// Extends `worker`'s lease on image task `id` (see `renew`).
+    pub async fn renew_task_lease(&self, id: &str, worker: &str, length: Duration) -> Result<bool> {
+        self.renew(&lease::IMAGE_TASKS, id, worker, length).await
+    }
+
     /// Releases every task this worker holds (graceful shutdown): they are
     /// pending again at once instead of waiting for their leases.
     pub async fn release_leases(&self, worker_prefix: &str) -> Result<u64> {
@@ -814,11 +830,19 @@ const ROWS_PER_INSERT: usize = 500;
 /// Appends events to the log, one statement per [`ROWS_PER_INSERT`];
 /// rows come back in id (insertion) order.
 ///
-/// On PostgreSQL the events' jobs are locked first, in id order, and stay
-/// locked until the caller's transaction ends: ids come from a sequence,
-/// and without the lock two writers of one job could commit its events in
-/// the other order than their ids, so a reader resuming after the larger
-/// id would never see the smaller one. (SQLite has one writer.)
+/// On PostgreSQL a transaction-scoped advisory lock per job is taken
+/// first, in key order, and held until the caller's transaction ends: ids
+/// come from a sequence, and without the lock two writers of one job could
+/// commit its events in the other order than their ids, so a reader
+/// resuming after the larger id would never see the smaller one. (SQLite
+/// has one writer.)
+///
+/// Not the jobs' rows: the same transactions update those rows earlier
+/// (a job's status and progress) in whatever order their work comes, and
+/// locking them again here in id order made two writers of two jobs wait
+/// on each other until PostgreSQL broke the deadlock, a second later.
+/// These locks are only ever taken here, last before the commit, always
+/// in one order, so they cannot form a cycle.
 async fn insert_events_on(
     db: &Db,
     conn: &mut AnyConnection,
@@ -828,27 +852,33 @@ async fn insert_events_on(
         return Ok(Vec::new());
     }
     if db.backend == Backend::Postgres {
-        let mut jobs: Vec<&str> = events.iter().map(|e| e.job_id.as_str()).collect();
-        jobs.sort_unstable();
-        jobs.dedup();
-        let list = (1..=jobs.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = db.sql_owned(format!(
-            "SELECT id FROM jobs WHERE id IN ({list}) ORDER BY id FOR UPDATE"
-        ));
-        let mut q = sqlx::query(sql);
-        for j in jobs {
-            q = q.bind(j);
+        let mut keys: Vec<i64> = events.iter().map(|e| job_lock_key(&e.job_id)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            // pg_advisory_xact_lock returns void, which no driver decodes.
+            sqlx::query(db.sql("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS l"))
+                .bind(key)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
         }
-        q.execute(&mut *conn).await.map_err(db_err)?;
     }
     let mut rows = Vec::with_capacity(events.len());
     for chunk in events.chunks(ROWS_PER_INSERT) {
         rows.extend(insert_event_rows(db, &mut *conn, chunk).await?);
     }
     Ok(rows)
+}
+
+/// The advisory-lock key of a job's event log: 64 bits of a hash of its
+/// id (a collision only makes two jobs share a lock).
+fn job_lock_key(job_id: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(job_id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_le_bytes(first)
 }
 
 async fn insert_event_rows(
@@ -914,10 +944,6 @@ async fn notify_on(db: &Db, conn: &mut AnyConnection, signals: &[Signal]) -> Res
             .map_err(db_err)?;
     }
     Ok(())
-}
-
-fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The stores a behaviour test runs against: SQLite in a temporary

@@ -3,8 +3,9 @@
 //! Unlike SQLite, writers run side by side here, so what SQLite's single
 //! writer made safe is made safe by the statements themselves: claims
 //! lock the row they take (`FOR UPDATE SKIP LOCKED`) and re-check its
-//! status, and a job's events are appended under a lock on the job's row
-//! so their ids grow in commit order (see [`super::queue`]).
+//! status, and a job's events are appended under a lock per job (an
+//! advisory lock, see `insert_events_on`) so their ids grow in commit
+//! order.
 
 use std::time::Duration;
 

@@ -137,7 +137,8 @@ pub(crate) fn db(e: sqlx::Error) -> Error {
 /// Whether trying the same work again may succeed: the connection was
 /// lost or could not be had, the server is restarting, or the database
 /// chose this transaction as the loser of a conflict (serialization
-/// failure, deadlock, SQLite's busy or locked). Anything else (a
+/// failure, deadlock, SQLite's busy or locked), or ran out of disk or
+/// connections for now. Anything else (a
 /// constraint, a type, a syntax error) fails the same way every time.
 pub(crate) fn is_transient(e: &sqlx::Error) -> bool {
     match e {
@@ -153,12 +154,16 @@ pub(crate) fn is_transient(e: &sqlx::Error) -> bool {
 
 fn transient_code(code: &str) -> bool {
     // PostgreSQL SQLSTATEs: class 08 (connection exception), 40001
-    // (serialization failure), 40P01 (deadlock), 57P01..57P03 (the server
-    // shutting down or starting). SQLite result codes: 5 (BUSY), 6
-    // (LOCKED), and their extended forms (BUSY_SNAPSHOT is 517 …).
+    // (serialization failure), 40P01 (deadlock), class 53 (out of disk,
+    // memory or connections), 57P01..57P03 (the server shutting down or
+    // starting). SQLite result codes: 5 (BUSY), 6 (LOCKED), 13 (FULL),
+    // and their extended forms (BUSY_SNAPSHOT is 517 …).
     code.starts_with("08")
+        || code.starts_with("53")
         || matches!(code, "40001" | "40P01" | "57P01" | "57P02" | "57P03")
-        || code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+        || code
+            .parse::<i64>()
+            .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 13))
 }
 
 #[cfg(test)]
@@ -182,7 +187,9 @@ mod tests {
 
     #[test]
     fn conflicts_and_lost_connections_are_transient_and_constraints_are_not() {
-        for code in ["40001", "40P01", "08006", "57P01", "5", "517", "6"] {
+        for code in [
+            "40001", "40P01", "08006", "53100", "57P01", "5", "517", "6", "13",
+        ] {
             assert!(transient_code(code), "{code}");
         }
         for code in ["23505", "42P01", "19", "2067", "1"] {
