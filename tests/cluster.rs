@@ -7,76 +7,13 @@
 //! Needs `PATCHART_TEST_DATABASE_URL` (a PostgreSQL server whose user may
 //! create databases); without it every test here skips with a message.
 
-use std::process::Child;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use patchart::store::{ScratchDatabase, Store};
+use patchart_suite::cluster::{Node, cluster_database};
 use patchart_suite::workbook::standard_export;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-
-/// One node: a server process on its own data dir and port.
-struct Node {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Node {
-    fn start(database_url: &str, workers: usize) -> Node {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let workers = workers.to_string();
-        let p = patchart_suite::process::serve(
-            dir.path(),
-            &[
-                "--lease-secs",
-                "6",
-                "--workers",
-                &workers,
-                "--database-url",
-                database_url,
-            ],
-        );
-        Node {
-            child: p.child,
-            base: p.base,
-            _dir: dir,
-        }
-    }
-
-    fn ws(&self, path: &str) -> String {
-        format!("{}{path}", self.base.replacen("http://", "ws://", 1))
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A scratch database with an admin token, or `None` (with a message)
-/// when no PostgreSQL server is configured.
-async fn cluster_database() -> Option<(ScratchDatabase, String)> {
-    let Ok(url) = std::env::var("PATCHART_TEST_DATABASE_URL") else {
-        patchart_suite::skip(
-            "PATCHART_TEST_DATABASE_URL is not set (several nodes need PostgreSQL)",
-        );
-        return None;
-    };
-    let scratch = ScratchDatabase::create(&url)
-        .await
-        .expect("a scratch database");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::connect(Some(&scratch.url), dir.path())
-        .await
-        .expect("store on the scratch database");
-    let admin = store.ensure_user("admin", true).await.expect("admin");
-    let token = store.create_token(&admin).await.expect("token");
-    Some((scratch, token))
-}
 
 async fn post_job(
     http: &reqwest::Client,
@@ -132,7 +69,7 @@ async fn stream(node: &Node, token: &str, job: &str, after: i64) -> Vec<Value> {
 }
 
 async fn get(http: &reqwest::Client, node: &Node, token: &str, path: &str) -> reqwest::Response {
-    http.get(format!("{}{path}", node.base))
+    http.get(node.url(path))
         .bearer_auth(token)
         .send()
         .await
@@ -144,11 +81,11 @@ async fn a_job_posted_to_an_api_only_node_runs_on_the_others_and_streams_from_an
     let Some((scratch, token)) = cluster_database().await else {
         return;
     };
-    let api_only = Node::start(&scratch.url, 0);
-    let worker_a = Node::start(&scratch.url, 1);
-    let worker_b = Node::start(&scratch.url, 1);
+    let api_only = Node::start(&scratch.url, 0, &[]);
+    let worker_a = Node::start(&scratch.url, 1, &[]);
+    let worker_b = Node::start(&scratch.url, 1, &[]);
     // Writes nothing itself: its stream can only be woken by the others.
-    let watcher = Node::start(&scratch.url, 0);
+    let watcher = Node::start(&scratch.url, 0, &[]);
     let http = reqwest::Client::new();
 
     let (status, created) = post_job(&http, &api_only, &token, None).await;
@@ -260,12 +197,12 @@ async fn one_idempotency_key_sent_to_three_nodes_at_once_makes_one_job() {
         return;
     };
     let nodes = [
-        Node::start(&scratch.url, 0),
-        Node::start(&scratch.url, 0),
-        Node::start(&scratch.url, 1),
+        Node::start(&scratch.url, 0, &[]),
+        Node::start(&scratch.url, 0, &[]),
+        Node::start(&scratch.url, 1, &[]),
     ];
     let http = reqwest::Client::new();
-    let answers = futures_util::future::join_all((0..60).map(|i| {
+    let answers = futures_util::future::join_all((0..100).map(|i| {
         let (http, node, token) = (http.clone(), &nodes[i % 3], token.clone());
         async move { post_job(&http, node, &token, Some("one-key")).await }
     }))
@@ -287,4 +224,68 @@ async fn one_idempotency_key_sent_to_three_nodes_at_once_makes_one_job() {
         .await
         .expect("list");
     assert_eq!(list["count"], 1, "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_thousand_tasks_claimed_by_three_nodes_of_two_workers_each_run_exactly_once() {
+    const JOBS: usize = 40;
+    const PER_JOB: usize = 50;
+    let Some((scratch, token)) = cluster_database().await else {
+        return;
+    };
+    let nodes = [
+        Node::start(&scratch.url, 2, &["--max-active-jobs", "100"]),
+        Node::start(&scratch.url, 2, &["--max-active-jobs", "100"]),
+        Node::start(&scratch.url, 2, &["--max-active-jobs", "100"]),
+    ];
+    let http = reqwest::Client::new();
+    nodes[0]
+        .upload_plugin(&token, patchart_suite::variant("ok", "1.0.0", 6))
+        .await;
+    let dataset = nodes[1].dataset(&http, &token).await;
+    let jobs: Vec<String> = futures_util::future::join_all((0..JOBS).map(|j| {
+        let (http, node, token, dataset) = (&http, &nodes[j % 3], &token, &dataset);
+        // Params differ per task, so every one runs the plugin instead of
+        // being served from the result cache.
+        let images = Value::Array(
+            (0..PER_JOB)
+                .map(|i| json!({"algorithm_key": "variant_probe", "params": {"n": j * PER_JOB + i}, "output_format": "svg"}))
+                .collect(),
+        );
+        async move { node.post_images(http, token, dataset, images).await }
+    }))
+    .await;
+
+    for (j, job) in jobs.iter().enumerate() {
+        let done = nodes[(j + 1) % 3]
+            .probe(&http, &token, job)
+            .assert_intact(None, patchart_suite::integrity::Expect::ALL_SUCCEEDED)
+            .await;
+        for t in done["image_tasks"].as_array().expect("tasks") {
+            assert_eq!(t["attempts"], 1, "claimed once: {t}");
+            assert_eq!(t["cache_hit"], false, "{t}");
+        }
+    }
+    // Each node counts the plugin runs it did: together exactly one per
+    // task, and every node took a share.
+    let mut runs = Vec::new();
+    for node in &nodes {
+        runs.push(
+            node.metric(
+                &http,
+                r#"patchart_plugin_duration_seconds_count{algorithm="variant_probe"}"#,
+            )
+            .await,
+        );
+    }
+    patchart_suite::note(format!("plugin runs per node: {runs:?}"));
+    assert_eq!(
+        runs.iter().sum::<f64>(),
+        (JOBS * PER_JOB) as f64,
+        "{runs:?}"
+    );
+    assert!(
+        runs.iter().all(|r| *r > 0.0),
+        "every node ran some: {runs:?}"
+    );
 }

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use patchart_suite::integrity::{Expect, Integrity, Snapshot};
+use patchart_suite::integrity::{Expect, Integrity};
 use patchart_suite::plugin_wasm;
 use patchart_suite::server::{TestServer, test_config};
 use patchart_suite::workbook::{full_export, standard_export};
@@ -107,37 +107,6 @@ fn count(job: &Value, status: &str) -> usize {
         .count()
 }
 
-/// Polls until some, but not all, tasks have finished, and returns that
-/// state: the fault that follows lands mid-job, with results to lose.
-/// Fails if the job ends first or nothing finishes within two minutes.
-async fn wait_partly_done(probe: &Integrity<'_>) -> Snapshot {
-    let until = Instant::now() + Duration::from_secs(120);
-    loop {
-        let now = probe.snapshot().await;
-        let status = now.job["status"].as_str().unwrap_or("").to_string();
-        assert!(
-            matches!(status.as_str(), "PENDING" | "RUNNING"),
-            "the job ended before the fault could land mid-job: {}",
-            now.job
-        );
-        if now.finished.len() >= 2 {
-            assert_eq!(status, "RUNNING", "{}", now.job);
-            assert!(
-                now.finished.len() < TASKS,
-                "everything finished already: {}",
-                now.job
-            );
-            return now;
-        }
-        assert!(
-            Instant::now() < until,
-            "no two tasks finished within 2 minutes: {}",
-            now.job
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_survives_kill_9_and_completes_after_restart_with_nothing_lost_or_doubled() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -148,7 +117,7 @@ async fn a_job_survives_kill_9_and_completes_after_restart_with_nothing_lost_or_
         .expect("a fresh data dir prints the admin token");
     let client = reqwest::Client::new();
     let id = submit(&client, &first, &token, "crash-1").await;
-    let before = wait_partly_done(&first.probe(&client, &token, &id)).await;
+    let before = first.probe(&client, &token, &id).wait_partly_done().await;
     first.child.kill().expect("kill -9");
     first.child.wait().expect("reap");
 
@@ -194,7 +163,7 @@ async fn sigterm_gives_leases_back_and_the_job_finishes_after_restart() {
     let token = first.token.clone().expect("admin token");
     let client = reqwest::Client::new();
     let id = submit(&client, &first, &token, "term-1").await;
-    let before = wait_partly_done(&first.probe(&client, &token, &id)).await;
+    let before = first.probe(&client, &token, &id).wait_partly_done().await;
     // The one worker claims its next task in the transaction that records
     // the last: mid-job, a task is always leased.
     assert_eq!(

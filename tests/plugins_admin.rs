@@ -10,30 +10,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use patchart_suite::server::{TestServer, test_config};
-use patchart_suite::{plugin_wasm, workbook};
+use patchart_suite::{plugin_wasm, variant, workbook};
 use serde_json::{Value, json};
 
-const MARKER: &[u8] = b"PATCHART-VARIANT:";
 const KEY: &str = "variant_probe";
-
-/// The test plugin as `mode` at `version`; `salt` changes the bytes (and
-/// hash) without changing what the plugin says about itself.
-fn variant(mode: &str, version: &str, salt: u8) -> Vec<u8> {
-    let mut wasm = plugin_wasm("hostile_variant");
-    let at: Vec<usize> = wasm
-        .windows(MARKER.len())
-        .enumerate()
-        .filter(|(_, w)| *w == MARKER)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(at.len(), 1, "the marker must occur exactly once");
-    let text = format!("PATCHART-VARIANT:{mode}:{version}");
-    let mut marker = [0u8; 64];
-    marker[..text.len()].copy_from_slice(text.as_bytes());
-    marker[63] = salt;
-    wasm[at[0]..at[0] + 64].copy_from_slice(&marker);
-    wasm
-}
 
 /// `wasm` with every `patchart:chart/<interface>@0.1.0` it names moved to
 /// `@0.9.0`: a plugin built for a contract version this host does not know.

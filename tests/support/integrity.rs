@@ -114,6 +114,38 @@ impl Integrity<'_> {
         }
     }
 
+    /// Polls until some (at least two), but not all, of the job's tasks
+    /// have finished, and returns that state: the fault that follows
+    /// lands mid-job, with results to lose. Fails if the job ends first
+    /// or nothing finishes within two minutes.
+    pub async fn wait_partly_done(&self) -> Snapshot {
+        let until = Instant::now() + Duration::from_secs(120);
+        loop {
+            let now = self.snapshot().await;
+            let status = now.job["status"].as_str().unwrap_or("").to_string();
+            assert!(
+                matches!(status.as_str(), "PENDING" | "RUNNING"),
+                "the job ended before the fault could land mid-job: {}",
+                now.job
+            );
+            if now.finished.len() >= 2 {
+                assert_eq!(status, "RUNNING", "{}", now.job);
+                assert!(
+                    now.finished.len() < tasks_of(&now.job).len(),
+                    "everything finished already: {}",
+                    now.job
+                );
+                return now;
+            }
+            assert!(
+                Instant::now() < until,
+                "no two tasks finished within 2 minutes: {}",
+                now.job
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The job's whole event log, replayed over its WebSocket from the
     /// start (`after=0`) until the server closes it after the terminal
     /// event.

@@ -2,6 +2,7 @@
 //! a plugin runtime with a compile cache under `target/`, the location
 //! of the optional shared Espacenet export, and skips that CI refuses.
 
+pub mod cluster;
 pub mod integrity;
 pub mod process;
 pub mod server;
@@ -106,6 +107,28 @@ pub fn plugin_wasm(name: &str) -> Vec<u8> {
     let path = PathBuf::from(patchart::plugins::PLUGIN_BUILD_DIR).join(format!("{name}.wasm"));
     std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (host/build.rs builds it)", path.display()))
+}
+
+/// The registry-test plugin (`hostile_variant`, key `variant_probe`) as
+/// `mode` at `version`: its marker rewritten in the component's data.
+/// `salt` changes the bytes (and hash) without changing what the plugin
+/// says about itself.
+pub fn variant(mode: &str, version: &str, salt: u8) -> Vec<u8> {
+    const MARKER: &[u8] = b"PATCHART-VARIANT:";
+    let mut wasm = plugin_wasm("hostile_variant");
+    let at: Vec<usize> = wasm
+        .windows(MARKER.len())
+        .enumerate()
+        .filter(|(_, w)| *w == MARKER)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "the marker must occur exactly once");
+    let text = format!("PATCHART-VARIANT:{mode}:{version}");
+    let mut marker = [0u8; 64];
+    marker[..text.len()].copy_from_slice(text.as_bytes());
+    marker[63] = salt;
+    wasm[at[0]..at[0] + 64].copy_from_slice(&marker);
+    wasm
 }
 
 fn facet(name: &str, rows: &[(&str, u64)]) -> Facet {

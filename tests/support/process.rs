@@ -17,17 +17,29 @@ pub struct ServeProcess {
 /// Starts `patchart serve` on an ephemeral loopback port with `data_dir`,
 /// the suite's compile cache and `args`; returns once it says it is ready.
 pub fn serve(data_dir: &Path, args: &[&str]) -> ServeProcess {
+    serve_logged(data_dir, args, None)
+}
+
+/// [`serve`], with its log (`PATCHART_LOG=<filter>`) written to `log`.
+pub fn serve_logged(data_dir: &Path, args: &[&str], log: Option<(&str, &Path)>) -> ServeProcess {
     let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-compile-cache");
-    let mut child = Command::new(crate::patchart_bin())
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+    let mut cmd = Command::new(crate::patchart_bin());
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .arg("--cache-dir")
         .arg(cache)
         .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn patchart serve");
+        .stdout(Stdio::piped());
+    match log {
+        Some((filter, path)) => {
+            let file = std::fs::File::create(path).expect("log file");
+            cmd.env("PATCHART_LOG", filter).stderr(file);
+        }
+        None => {
+            cmd.stderr(Stdio::null());
+        }
+    }
+    let mut child = cmd.spawn().expect("spawn patchart serve");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let mut base = None;
