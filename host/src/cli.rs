@@ -115,6 +115,10 @@ pub struct ServeArgs {
     /// Give each node sharing a database its own.
     #[arg(long, env = "PATCHART_NODE_ID", value_parser = parse_node_id)]
     pub node_id: Option<String>,
+    /// Delete jobs (with their charts, descriptions and events) this many
+    /// days after they ended; default: keep them until deleted.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub retain_days: Option<u32>,
     /// Seconds a claimed task stays owned; a dead worker's task runs again
     /// after this.
     #[arg(long, default_value_t = 30)]
@@ -522,6 +526,9 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
         config.workers.node_id = id.clone();
     }
     config.workers.lease = std::time::Duration::from_secs(args.lease_secs.max(6));
+    config.retain = args
+        .retain_days
+        .map(|d| std::time::Duration::from_secs(u64::from(d) * 24 * 3600));
     config.limits.max_upload_bytes = args.max_upload_mb << 20;
     config.limits.ingest.max_upload_bytes = args.max_upload_mb << 20;
     config.limits.max_active_jobs_per_user = args.max_active_jobs;

@@ -41,6 +41,10 @@ pub enum ErrorCode {
     AiUnavailable,
     AiUpstreamError,
     AiBadResponse,
+    // The disk (or database) that stores files is full.
+    StorageFull,
+    // A dataset that jobs still use cannot be deleted.
+    DatasetInUse,
     // A command-line argument that cannot be used as given.
     InvalidArgument,
     // What a command names does not exist.
@@ -84,6 +88,8 @@ impl ErrorCode {
             ErrorCode::AiUnavailable => "AI_UNAVAILABLE",
             ErrorCode::AiUpstreamError => "AI_UPSTREAM_ERROR",
             ErrorCode::AiBadResponse => "AI_BAD_RESPONSE",
+            ErrorCode::StorageFull => "STORAGE_FULL",
+            ErrorCode::DatasetInUse => "DATASET_IN_USE",
             ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::DatabaseUnavailable => "DATABASE_UNAVAILABLE",

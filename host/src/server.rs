@@ -37,6 +37,14 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Chart descriptions: providers, chain, workers.
     pub describe: DescribeConfig,
+    /// Jobs ended longer ago than this are deleted (`--retain-days`);
+    /// none: kept until deleted.
+    pub retain: Option<Duration>,
+    /// How often unreferenced blobs are collected (and old jobs deleted).
+    pub sweep_every: Duration,
+    /// A blob stored within this is never collected: it may be about to
+    /// be named by a row being written.
+    pub blob_grace: Duration,
 }
 
 impl ServerConfig {
@@ -55,6 +63,9 @@ impl ServerConfig {
             runtime,
             shutdown_grace: Duration::from_secs(10),
             describe: DescribeConfig::default(),
+            retain: None,
+            sweep_every: Duration::from_secs(600),
+            blob_grace: Duration::from_secs(3600),
         }
     }
 }
@@ -217,6 +228,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+    spawn_retention(
+        store.clone(),
+        config.retain,
+        config.sweep_every,
+        config.blob_grace,
+        shutdown_rx.clone(),
+    );
     let heartbeat = spawn_heartbeat(
         store.clone(),
         NodeRegistration {
@@ -281,6 +299,45 @@ fn redacted_query(query: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Every `every`: deletes the jobs that ended longer ago than `retain`
+/// (when set), then the blobs nothing refers to. Every node runs it; the
+/// deletions are idempotent, so nodes sweeping at once only repeat work.
+fn spawn_retention(
+    store: Store,
+    retain: Option<Duration>,
+    every: Duration,
+    grace: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+            if let Some(retain) = retain {
+                let before = chrono::Utc::now().timestamp_millis() - retain.as_millis() as i64;
+                match store.jobs_ended_before(before, 1000).await {
+                    Ok(ids) => {
+                        for id in ids {
+                            if let Err(e) = store.delete_job(&id).await {
+                                tracing::warn!(job = %id, error = %e, "deleting an expired job failed");
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "finding expired jobs failed"),
+                }
+            }
+            if let Err(e) = store.collect_garbage(grace).await {
+                tracing::warn!(error = %e, "collecting unreferenced blobs failed");
+            }
+        }
+    });
 }
 
 /// How often a node writes its heartbeat; [`api::NODE_SILENT_AFTER_MS`]

@@ -97,6 +97,8 @@ impl From<Error> for ApiError {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+            ErrorCode::DatasetInUse => StatusCode::CONFLICT,
             ErrorCode::IngestLimitExceeded => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PluginVersionExists
             | ErrorCode::PluginRetired

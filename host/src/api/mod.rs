@@ -6,6 +6,7 @@
 
 mod ai;
 mod auth;
+mod deletion;
 mod error;
 mod jobs;
 mod nodes;
@@ -116,7 +117,12 @@ pub fn router(state: AppState) -> Router {
             .post(jobs::create_job)
             .layer(upload_body),
     );
-    r = both(r, "/api/jobs/{id}/", get(jobs::get_job));
+    r = both(
+        r,
+        "/api/jobs/{id}/",
+        get(jobs::get_job).delete(deletion::delete_job),
+    );
+    r = both(r, "/api/datasets/{id}/", delete(deletion::delete_dataset));
     r = both(r, "/api/jobs/{id}/cancel/", post(jobs::cancel_job));
     r = both(r, "/api/jobs/{id}/download/", get(jobs::download_job));
     r = both(r, "/api/image-tasks/", get(jobs::list_image_tasks));

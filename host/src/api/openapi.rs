@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{ai, jobs, nodes, plugins, tokens, views, ws};
+use super::{ai, deletion, jobs, nodes, plugins, tokens, views, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,7 @@ use super::{ai, jobs, nodes, plugins, tokens, views, ws};
         plugins::list_plugins, plugins::upload_plugin, plugins::get_plugin, plugins::patch_plugin,
         plugins::retire_plugin, nodes::list_nodes,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
+        deletion::delete_job, deletion::delete_dataset,
         ai::describe, ai::models,
         ws::job_events, super::healthz, super::metrics,
     ),
@@ -28,6 +29,7 @@ use super::{ai, jobs, nodes, plugins, tokens, views, ws};
         crate::catalog::PluginPatch, crate::catalog::LimitsPatch, crate::catalog::DirectoryError,
         crate::plugins::registry::PluginSource, crate::plugins::registry::PluginStatus,
         nodes::NodeList, nodes::NodeView, crate::store::LeasedTask,
+        deletion::JobDeleted, deletion::DatasetDeletedView, crate::store::DatasetDeleted,
         tokens::TokenList, tokens::TokenView, tokens::TokenCreate, tokens::TokenCreated, crate::store::TokenRow,
         ai::DescribeRequest, ai::DescribeAccepted, crate::describe::Catalog, crate::describe::ProviderInfo,
     )),

@@ -519,6 +519,18 @@ impl JobService {
         Ok(outcome)
     }
 
+    /// Deletes a job with its tasks, descriptions and events; one still
+    /// running is cancelled first, so its plugins stop (on every node)
+    /// and nothing is recorded for it afterwards. Its blobs are collected
+    /// by the next sweep once nothing else refers to them.
+    pub async fn delete_job(&self, job: &JobRow) -> Result<bool> {
+        if !job.status().is_terminal() {
+            // Already ended meanwhile is as good as cancelled.
+            self.cancel_job(job).await?;
+        }
+        retry_transient(TRANSIENT_RETRY_BUDGET, || self.store.delete_job(&job.id)).await
+    }
+
     /// How many plugins are running in this process now.
     pub fn running_here(&self) -> usize {
         self.running.lock().unwrap_or_else(|p| p.into_inner()).len()

@@ -7,6 +7,7 @@
 //! plugin build, and a node keeps nothing of its own but its compile
 //! cache.
 
+use std::collections::HashSet;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -35,6 +36,15 @@ pub trait BlobStore: Send + Sync + 'static {
         sha256: &'a str,
         ext: &'a str,
     ) -> BoxFuture<'a, Result<Option<ByteStream>>>;
+    /// Deletes the blobs last stored before `cutoff_ms` (ms since the
+    /// epoch) whose sha256 is not in `referenced`; returns how many went.
+    /// A blob stored again meanwhile is young again and kept, so one that
+    /// a row is about to reference survives the sweep.
+    fn sweep<'a>(
+        &'a self,
+        cutoff_ms: i64,
+        referenced: &'a HashSet<String>,
+    ) -> BoxFuture<'a, Result<u64>>;
 }
 
 pub type ByteStream = BoxStream<'static, Result<Bytes>>;
@@ -118,6 +128,22 @@ impl BlobStore for FileStore {
             Ok(Some(chunks.boxed()))
         })
     }
+
+    fn sweep<'a>(
+        &'a self,
+        cutoff_ms: i64,
+        referenced: &'a HashSet<String>,
+    ) -> BoxFuture<'a, Result<u64>> {
+        let files = self.clone();
+        let referenced = referenced.clone();
+        let cutoff = std::time::UNIX_EPOCH
+            + std::time::Duration::from_millis(u64::try_from(cutoff_ms).unwrap_or(0));
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || files.sweep(cutoff, &referenced))
+                .await
+                .map_err(join_error)?
+        })
+    }
 }
 
 /// Blobs in the database: a row per blob, written last, and its bytes in
@@ -151,7 +177,19 @@ impl BlobStore for DbBlobs {
             let sha = tokio::task::spawn_blocking(move || hex::encode(Sha256::digest(&hashed)))
                 .await
                 .map_err(join_error)?;
-            if self.exists(&sha, ext).await?.is_some() {
+            // Stored again: touched, so the collector sees it as in use.
+            let touched = sqlx::query(
+                self.db
+                    .sql("UPDATE blobs SET created_at = $3 WHERE sha256 = $1 AND ext = $2"),
+            )
+            .bind(&sha)
+            .bind(ext)
+            .bind(super::now())
+            .execute(&self.db.write)
+            .await
+            .map_err(db)?
+            .rows_affected();
+            if touched > 0 {
                 return Ok(sha);
             }
             let mut tx = self.db.write.begin().await.map_err(db)?;
@@ -234,6 +272,47 @@ impl BlobStore for DbBlobs {
             });
             let pieces: Pin<Box<_>> = Box::pin(pieces);
             Ok(Some(pieces as ByteStream))
+        })
+    }
+
+    fn sweep<'a>(
+        &'a self,
+        cutoff_ms: i64,
+        referenced: &'a HashSet<String>,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            // Same format as `now()`, so the text compares as the time.
+            let cutoff = chrono::DateTime::from_timestamp_millis(cutoff_ms)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let old: Vec<(String, String)> = sqlx::query_as(
+                self.db
+                    .sql("SELECT sha256, ext FROM blobs WHERE created_at < $1"),
+            )
+            .bind(&cutoff)
+            .fetch_all(&self.db.read)
+            .await
+            .map_err(db)?;
+            let mut removed = 0;
+            for (sha, ext) in old {
+                if referenced.contains(&sha) {
+                    continue;
+                }
+                // The age is checked again in the delete itself: a put that
+                // touched the row meanwhile keeps it.
+                removed +=
+                    sqlx::query(self.db.sql(
+                        "DELETE FROM blobs WHERE sha256 = $1 AND ext = $2 AND created_at < $3",
+                    ))
+                    .bind(&sha)
+                    .bind(&ext)
+                    .bind(&cutoff)
+                    .execute(&self.db.write)
+                    .await
+                    .map_err(db)?
+                    .rows_affected();
+            }
+            Ok(removed)
         })
     }
 }

@@ -18,6 +18,7 @@ mod notify;
 mod plugins;
 mod postgres;
 mod queue;
+mod retention;
 mod sql;
 mod sqlite;
 mod tokens;
@@ -36,6 +37,7 @@ pub use notify::Signal;
 pub use plugins::{PluginRecord, PluginStats};
 pub use postgres::ScratchDatabase;
 pub use queue::WriteTx;
+pub use retention::DatasetDeleted;
 pub use sql::Backend;
 pub use tokens::{NewToken, TokenRow};
 
