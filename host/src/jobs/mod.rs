@@ -18,7 +18,7 @@ use tokio::sync::{Notify, watch};
 use crate::catalog::PluginCatalog;
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
-use crate::events::{EventBus, kind};
+use crate::events::{EventBus, kind, level};
 use crate::memo::BoundedCache;
 use crate::metrics::Metrics;
 use crate::pipeline::{self, ChartRequest, OutputFormats};
@@ -240,7 +240,7 @@ impl JobService {
         w.insert_event(task_event(
             &task,
             kind::START,
-            "info",
+            level::INFO,
             format!("{} started", task.algorithm_key),
             Some(10),
             json!({"algorithm_key": task.algorithm_key, "attempt": task.attempts}),
@@ -270,7 +270,7 @@ impl JobService {
                 let event = task_event(
                     &task,
                     kind::DONE,
-                    "info",
+                    level::INFO,
                     format!(
                         "{} done{}",
                         task.algorithm_key,
@@ -305,7 +305,7 @@ impl JobService {
                 let event = task_event(
                     &task,
                     kind::PROGRESS,
-                    "warning",
+                    level::WARNING,
                     format!("{} will be retried: {}", task.algorithm_key, e.message),
                     Some(0),
                     json!({"retry": true, "attempt": task.attempts}),
@@ -334,7 +334,7 @@ impl JobService {
                 let event = task_event(
                     &task,
                     event_type,
-                    "error",
+                    level::ERROR,
                     format!("{} failed: {}", task.algorithm_key, e.message),
                     Some(100),
                     json!({"algorithm_key": task.algorithm_key, "error_code": e.code.as_str(), "error_message": e.message}),
@@ -459,7 +459,7 @@ impl JobService {
                     task_id: None,
                     entity_type: "job",
                     event_type: kind::PROGRESS,
-                    level: "info",
+                    level: level::INFO,
                     message: format!("job {progress}% done"),
                     progress: Some(progress),
                     payload: json!({"progress_total": progress}),
@@ -486,7 +486,7 @@ impl JobService {
                 task_id: Some(t.clone()),
                 entity_type: "image_task",
                 event_type: kind::CANCELLED,
-                level: "warning",
+                level: level::WARNING,
                 message: "task cancelled".into(),
                 progress: None,
                 payload: json!({}),
@@ -774,9 +774,9 @@ fn job_status_event(job_id: &str, trace_id: &str, status: JobStatus) -> NewEvent
         entity_type: "job",
         event_type: kind::JOB_STATUS_CHANGED,
         level: if status == JobStatus::Failed {
-            "error"
+            level::ERROR
         } else {
-            "info"
+            level::INFO
         },
         message: format!("job {}", status.as_str()),
         progress: status.is_terminal().then_some(100),

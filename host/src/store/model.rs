@@ -268,6 +268,7 @@ pub struct EventRow {
     pub task_id: Option<String>,
     pub entity_type: String,
     pub event_type: String,
+    /// INFO, WARNING or ERROR.
     pub level: String,
     pub message: String,
     pub progress: Option<i64>,

@@ -298,7 +298,7 @@ mod tests {
 
     use super::*;
     use crate::dataset::Dataset;
-    use crate::events::EventBus;
+    use crate::events::{EventBus, level};
     use crate::store::Backend;
     use crate::store::model::{JobRow, OutputFormat};
     use crate::store::{NewImageTask, NewJob, TestStore, test_stores};
@@ -383,7 +383,7 @@ mod tests {
             task_id: None,
             entity_type: "job",
             event_type: "PROGRESS",
-            level: "info",
+            level: level::INFO,
             message: message.into(),
             progress: None,
             payload: json!({}),
