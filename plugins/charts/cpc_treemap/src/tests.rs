@@ -549,7 +549,18 @@ fn params_schema_defaults_are_the_params_defaults() {
     assert_eq!(from_schema, Params::default());
     let mut keys: Vec<&String> = props.keys().collect();
     keys.sort();
-    assert_eq!(keys, ["group_by_main_group", "others", "top_n"]);
+    assert_eq!(
+        keys,
+        ["group_by_main_group", "num_groups", "others", "top_n"]
+    );
+    assert_eq!(props["num_groups"]["deprecated"], true);
+}
+
+#[test]
+fn num_groups_is_the_old_name_of_top_n() {
+    let old: Params = params::parse(r#"{"num_groups": 7}"#).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(old.top_n, 7);
+    assert!(params::parse::<Params>(r#"{"num_groups": 7, "top_n": 8}"#).is_err());
 }
 
 /// The box of every `<text>` in `svg`; the treemap turns no text.
