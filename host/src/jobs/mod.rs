@@ -6,6 +6,8 @@
 //! lease that expires, and the task is claimed again. Deterministic plugin
 //! failures are final; only transient host errors (storage) are retried.
 
+mod controls;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +26,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::{self, ChartRequest, OutputFormats};
 use crate::plugins::{CancelToken, PluginFailure, PluginRegistry};
 use crate::render::{Rasterizer, Scale};
-use crate::store::model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
+use crate::store::model::{ImageTaskRow, JobRow, JobStatus, OutputFormat, TaskStatus};
 use crate::store::{
     BlobStore, CachedRender, CancelOutcome, Finalized, NewEvent, Store, TaskOutcome, WriteTx,
 };
@@ -540,6 +542,16 @@ impl JobService {
                 && job.status() == JobStatus::Cancelled
             {
                 self.interrupt_job(&job_id);
+            }
+        }
+        // Charts cancelled one by one, in jobs that go on.
+        let tasks: Vec<String> = {
+            let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            running.keys().cloned().collect()
+        };
+        for task_id in tasks {
+            if self.store.task_status(&task_id).await? == Some(TaskStatus::Cancelled) {
+                self.interrupt_task(&task_id);
             }
         }
         Ok(())

@@ -19,6 +19,7 @@ mod postgres;
 mod queue;
 mod sql;
 mod sqlite;
+mod task_control;
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,7 @@ pub use plugins::{PluginRecord, PluginStats};
 pub use postgres::ScratchDatabase;
 pub use queue::WriteTx;
 pub use sql::Backend;
+pub use task_control::TaskChange;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
@@ -588,7 +590,8 @@ impl Store {
     pub async fn tasks_of_job(&self, job_id: &str) -> Result<Vec<ImageTaskRow>> {
         sqlx::query_as(
             self.db
-                .sql("SELECT * FROM image_tasks WHERE job_id = $1 ORDER BY position"),
+                .sql("SELECT t.*, j.created_by AS created_by FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
+                 WHERE t.job_id = $1 ORDER BY t.position"),
         )
         .bind(job_id)
         .fetch_all(&self.db.read)
@@ -599,7 +602,8 @@ impl Store {
     /// The image task `id` if `user` may see it (through its job).
     pub async fn task_for(&self, user: &User, id: &str) -> Result<Option<ImageTaskRow>> {
         sqlx::query_as(
-            self.db.sql("SELECT t.* FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = $1 AND ($2 OR j.created_by = $3)"),
+            self.db.sql("SELECT t.*, j.created_by AS created_by FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
+             WHERE t.id = $1 AND ($2 OR j.created_by = $3)"),
         )
         .bind(id)
         .bind(user.is_admin())
@@ -618,7 +622,7 @@ impl Store {
     ) -> Result<(Vec<ImageTaskRow>, i64)> {
         let status = status.map(TaskStatus::as_str);
         let rows = sqlx::query_as(
-            self.db.sql("SELECT t.* FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE ($1 OR j.created_by = $2) \
+            self.db.sql("SELECT t.*, j.created_by AS created_by FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE ($1 OR j.created_by = $2) \
              AND ($3 IS NULL OR t.status = $3) ORDER BY t.created_at DESC, t.position LIMIT $4 OFFSET $5"),
         )
         .bind(user.is_admin())
@@ -728,6 +732,26 @@ impl Store {
         .fetch_all(&self.db.read)
         .await
         .map_err(db)
+    }
+
+    /// How many events the job's log holds.
+    pub async fn event_count(&self, job_id: &str) -> Result<i64> {
+        sqlx::query_scalar(self.db.sql("SELECT COUNT(*) FROM events WHERE job_id = $1"))
+            .bind(job_id)
+            .fetch_one(&self.db.read)
+            .await
+            .map_err(db)
+    }
+
+    /// The status of image task `id`, if it exists.
+    pub async fn task_status(&self, id: &str) -> Result<Option<TaskStatus>> {
+        let s: Option<String> =
+            sqlx::query_scalar(self.db.sql("SELECT status FROM image_tasks WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.db.read)
+                .await
+                .map_err(db)?;
+        Ok(s.as_deref().and_then(TaskStatus::parse))
     }
 
     // ---- description tasks (filled by the AI module) -------------------------------
