@@ -773,28 +773,33 @@ impl Store {
         .map_err(db)
     }
 
+    /// A page of the description tasks `user` may see (of one job's
+    /// charts when `job_id` is set), newest first, and the total.
     pub async fn list_description_tasks(
         &self,
         user: &User,
+        job_id: Option<&str>,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<DescriptionTaskRow>, i64)> {
         let rows = sqlx::query_as(
-            self.db.sql("SELECT * FROM description_tasks WHERE ($1 OR created_by = $2) ORDER BY created_at DESC LIMIT $3 OFFSET $4"),
+            self.db.sql("SELECT * FROM description_tasks WHERE ($1 OR created_by = $2) AND ($3 IS NULL OR job_id = $3) \
+             ORDER BY created_at DESC, id LIMIT $4 OFFSET $5"),
         )
         .bind(user.is_admin())
         .bind(&user.id)
+        .bind(job_id)
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.db.read)
         .await
         .map_err(db)?;
-        let total = sqlx::query_scalar(
-            self.db
-                .sql("SELECT COUNT(*) FROM description_tasks WHERE ($1 OR created_by = $2)"),
-        )
+        let total = sqlx::query_scalar(self.db.sql(
+            "SELECT COUNT(*) FROM description_tasks WHERE ($1 OR created_by = $2) AND ($3 IS NULL OR job_id = $3)",
+        ))
         .bind(user.is_admin())
         .bind(&user.id)
+        .bind(job_id)
         .fetch_one(&self.db.read)
         .await
         .map_err(db)?;
