@@ -111,9 +111,11 @@ async fn post_job(
 }
 
 /// Every event of the job's stream from `node`, until the server closes
-/// it after the job's end.
+/// it after the job's end (`close_when_complete`).
 async fn stream(node: &Node, token: &str, job: &str, after: i64) -> Vec<Value> {
-    let url = node.ws(&format!("/ws/jobs/{job}/?token={token}&after={after}"));
+    let url = node.ws(&format!(
+        "/ws/jobs/{job}/?token={token}&after={after}&close_when_complete=true"
+    ));
     let (mut ws, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("ws connect");

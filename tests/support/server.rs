@@ -123,8 +123,9 @@ impl TestServer {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    /// Reads a job's events over WebSocket until the socket closes (after
-    /// the terminal event) or `max` events arrive.
+    /// Reads a job's events over WebSocket until the server closes it (it
+    /// is asked to once the job and its descriptions have ended) or `max`
+    /// events arrive.
     pub async fn events(
         &self,
         token: &str,
@@ -132,7 +133,9 @@ impl TestServer {
         after: Option<i64>,
         max: usize,
     ) -> Vec<Value> {
-        let mut url = self.ws_url(&format!("/ws/jobs/{job_id}/?token={token}"));
+        let mut url = self.ws_url(&format!(
+            "/ws/jobs/{job_id}/?token={token}&close_when_complete=true"
+        ));
         if let Some(a) = after {
             url.push_str(&format!("&after={a}"));
         }
