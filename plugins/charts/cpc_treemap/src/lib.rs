@@ -16,7 +16,8 @@
 //! of the facet when Others is drawn, the shown subgroups otherwise (the
 //! replaced chart's convention, which had no Others cell).
 //!
-//! Params (JSON): `{"top_n": 15, "others": false, "group_by_main_group": false}`.
+//! Params (JSON): `{"top_n": 15, "others": false, "group_by_main_group": false}`;
+//! `num_groups` is accepted for `top_n` (the replaced Jobs API's name).
 
 mod draw;
 mod texts;
