@@ -279,6 +279,19 @@ async fn old_front_end(s: &TestServer) {
     assert!(field(&job, "events_next").is_null());
     let descriptions = field(&job, "description_tasks").as_array().expect("list");
     assert_eq!(descriptions.len(), 1, "{job}");
+    assert_eq!(descriptions[0]["id"], description.as_str());
+    assert_eq!(field(&job, "description_tasks_count"), 1);
+    let r = s
+        .http
+        .get(text(&job, "description_tasks_url"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("descriptions of the job");
+    assert_eq!(r.status(), 200);
+    let of_job: Value = r.json().await.expect("json");
+    assert_eq!(of_job["count"], 1, "{of_job}");
+    assert_eq!(of_job["results"][0]["id"], description.as_str());
     for t in field(&job, "image_tasks").as_array().expect("tasks") {
         assert_eq!(text(t, "job"), job_id);
         assert_eq!(text(t, "created_by"), text(&job, "created_by"));
