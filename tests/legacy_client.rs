@@ -493,7 +493,14 @@ async fn retried_after_failure(s: &TestServer, faults: &AtomicU32) {
 
     let (status, retried) = post(s, &token, &format!("/api/image-tasks/{task_id}/retry/")).await;
     assert_eq!(status, 200, "{retried}");
-    assert_eq!(retried["status"], "PENDING", "{retried}");
+    // An idle worker may take the chart before the answer is read.
+    assert!(
+        matches!(
+            retried["status"].as_str(),
+            Some("PENDING" | "RUNNING" | "SUCCESS")
+        ),
+        "{retried}"
+    );
     assert!(retried["error_code"].is_null(), "{retried}");
     let t = wait_task(s, &token, &task_id).await;
     assert_eq!(t["status"], "SUCCESS", "{t}");
@@ -548,15 +555,18 @@ async fn cancelled_and_retried(s: &TestServer) {
     let job_id = text(&created, "job_id").to_string();
     let spinning = text(&created["image_tasks"][0], "id").to_string();
     let waiting = text(&created["image_tasks"][1], "id").to_string();
+    let mut running = false;
     for _ in 0..600 {
         let (_, t) = s
             .get_json(&s.admin_token, &format!("/api/image-tasks/{spinning}/"))
             .await;
         if t["status"] == "RUNNING" {
+            running = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert!(running, "the spinning chart started");
 
     let (status, t) = post(
         s,

@@ -78,7 +78,7 @@ pub async fn cancel_image_task(
 /// the chart ends, then finalised anew (with its `job_status_changed`
 /// event). 409 for a chart that is pending, running or succeeded.
 #[utoipa::path(post, path = "/api/image-tasks/{id}/retry/", tag = "image-tasks", params(("id" = String, Path)),
-    responses((status = 200, body = ImageTaskView, description = "The chart, PENDING again"),
+    responses((status = 200, body = ImageTaskView, description = "The chart, queued again: PENDING, or RUNNING when a worker has already taken it"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "The chart is not FAILED or CANCELLED"), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn retry_image_task(
