@@ -379,33 +379,11 @@ async fn cancelling_a_job_interrupts_its_running_plugin_long_before_the_plugin_d
     })
     .await;
     // The registry test plugin loops `params.work` million times before it
-    // draws: 10^18 iterations is a loop no machine finishes.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(patchart_suite::plugin_wasm("hostile_variant"))
-            .file_name("spin.wasm"),
-    );
-    let r = s
-        .http
-        .post(s.url("/api/plugins/"))
-        .bearer_auth(&s.admin_token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status(), 201);
-    // A deadline far past what the test waits for the worker, so a worker
-    // freed sooner was freed by the cancel (and a failing run still ends
-    // once the deadline stops the plugin).
-    let r = s
-        .http
-        .patch(s.url("/api/plugins/variant_probe/1.0.0/"))
-        .bearer_auth(&s.admin_token)
-        .json(&json!({"limits": {"timeout_ms": 180_000}}))
-        .send()
-        .await
-        .expect("patch limits");
-    assert_eq!(r.status(), 200);
+    // draws: 10^18 iterations is a loop no machine finishes. A deadline far
+    // past what the test waits for the worker, so a worker freed sooner
+    // was freed by the cancel (and a failing run still ends once the
+    // deadline stops the plugin).
+    s.load_spin_probe(180_000).await;
     let images =
         json!([{"algorithm_key": "variant_probe", "params": {"work": 1_000_000_000_000u64}}]);
     let (status, created) = s

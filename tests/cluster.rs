@@ -48,9 +48,11 @@ async fn post_job(
 }
 
 /// Every event of the job's stream from `node`, until the server closes
-/// it after the job's end.
+/// it after the job's end (`close_when_complete`).
 async fn stream(node: &Node, token: &str, job: &str, after: i64) -> Vec<Value> {
-    let url = node.ws(&format!("/ws/jobs/{job}/?token={token}&after={after}"));
+    let url = node.ws(&format!(
+        "/ws/jobs/{job}/?token={token}&after={after}&close_when_complete=true"
+    ));
     let (mut ws, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("ws connect");
@@ -288,4 +290,108 @@ async fn two_thousand_tasks_claimed_by_three_nodes_of_two_workers_each_run_exact
         runs.iter().all(|r| *r > 0.0),
         "every node ran some: {runs:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_chart_cancelled_on_one_node_stops_its_plugin_on_another() {
+    let Some((scratch, token)) = cluster_database().await else {
+        return;
+    };
+    let api_only = Node::start(&scratch.url, 0, &[]);
+    let worker = Node::start(&scratch.url, 1, &[]);
+    let http = reqwest::Client::new();
+    // The registry test plugin spins `params.work` million times; its
+    // deadline is far past what the test waits, so only the cancel can
+    // free the worker.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(patchart_suite::plugin_wasm("hostile_variant"))
+            .file_name("spin.wasm"),
+    );
+    let r = http
+        .post(format!("{}/api/plugins/", api_only.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), 201);
+    let r = http
+        .patch(format!(
+            "{}/api/plugins/variant_probe/1.0.0/",
+            api_only.base
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"limits": {"timeout_ms": 180_000}}))
+        .send()
+        .await
+        .expect("limits");
+    assert_eq!(r.status(), 200);
+    let images = json!([
+        {"algorithm_key": "variant_probe", "params": {"work": 1_000_000_000_000u64}},
+        {"algorithm_key": "top_patent_countries", "params": {}},
+    ]);
+    let form = reqwest::multipart::Form::new()
+        .text("source_type", "espacenet_excel")
+        .part(
+            "source_data",
+            reqwest::multipart::Part::bytes(standard_export()).file_name("Filters.xlsx"),
+        )
+        .text("images", images.to_string());
+    let created: Value = http
+        .post(format!("{}/api/jobs/", api_only.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("job")
+        .json()
+        .await
+        .expect("json");
+    let job = created["job_id"].as_str().expect("job id").to_string();
+    let spinning = created["image_tasks"][0]["id"]
+        .as_str()
+        .expect("task id")
+        .to_string();
+    let task_url = format!("/api/image-tasks/{spinning}/");
+    let mut running = false;
+    for _ in 0..600 {
+        let t: Value = get(&http, &api_only, &token, &task_url)
+            .await
+            .json()
+            .await
+            .expect("task");
+        if t["status"] == "RUNNING" {
+            running = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(running, "the spinning chart started on the worker node");
+
+    let cancelled_at = std::time::Instant::now();
+    let r = http
+        .post(format!("{}{task_url}cancel/", api_only.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(r.status(), 200);
+    // The worker node hears of it and its one worker draws the other chart.
+    let events = stream(&worker, &token, &job, 0).await;
+    let end = events.last().expect("events");
+    assert_eq!(end["event_type"], "job_status_changed", "{events:?}");
+    assert_eq!(end["payload"]["status"], "PARTIAL_SUCCESS", "{events:?}");
+    assert!(
+        cancelled_at.elapsed() < Duration::from_secs(60),
+        "the cancelled plugin kept the worker for {:?}",
+        cancelled_at.elapsed()
+    );
+    let detail: Value = get(&http, &worker, &token, &format!("/api/jobs/{job}/"))
+        .await
+        .json()
+        .await
+        .expect("job");
+    assert_eq!(detail["image_tasks"][0]["status"], "CANCELLED", "{detail}");
+    assert_eq!(detail["image_tasks"][1]["status"], "SUCCESS", "{detail}");
 }

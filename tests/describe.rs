@@ -630,7 +630,7 @@ async fn a_model_that_times_out_falls_back_to_facts() {
         .iter()
         .find(|e| e["payload"]["fallback"].is_object())
         .expect("a fallback event");
-    assert_eq!(fallback["level"], "warning");
+    assert_eq!(fallback["level"], "WARNING");
     assert_eq!(fallback["payload"]["fallback"]["error_code"], "AI_TIMEOUT");
     assert_eq!(fallback["payload"]["fallback"]["to"], "facts:facts-1");
     assert_eq!(events.last().expect("events")["payload"]["fallback"], true);

@@ -22,6 +22,14 @@ pub mod kind {
     pub const JOB_STATUS_CHANGED: &str = "job_status_changed";
 }
 
+/// Event levels, spelled as the replaced Jobs API wrote them: its clients
+/// compare `level` with `"ERROR"` and `"WARNING"`.
+pub mod level {
+    pub const INFO: &str = "INFO";
+    pub const WARNING: &str = "WARNING";
+    pub const ERROR: &str = "ERROR";
+}
+
 /// Appends events to the log and wakes the readers of each job's
 /// stream, on this node and (through the store's signals) on every node
 /// sharing the database.

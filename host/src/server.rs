@@ -399,6 +399,7 @@ fn spawn_signal_follower(
                     describer.notify_new_work();
                 }
                 Ok(Signal::Cancelled { job_id }) => jobs.interrupt_job(&job_id),
+                Ok(Signal::TaskCancelled { task_id }) => jobs.interrupt_task(&task_id),
                 Ok(Signal::Plugins) => {
                     if let Err(e) = catalog.sync().await {
                         tracing::warn!(error = %e, "reloading plugins from the database failed");

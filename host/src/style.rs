@@ -16,13 +16,19 @@ const MIN_SIDE: u32 = 320;
 const MAX_SIDE: u32 = 4096;
 
 /// Fields accepted in a style object.
-const FIELDS: &str =
-    "palette, font_size, width, height, locale, background, text_color, grid_color";
+const FIELDS: &str = "palette (or color_palette), font_size, width, height, locale, background, \
+     text_color, grid_color, custom_params";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StyleConfig {
     palette: Option<Value>,
+    /// The replaced Jobs API's name for `palette`; its clients still send it.
+    color_palette: Option<Value>,
+    /// Free-form settings the replaced Jobs API stored beside the style.
+    /// Accepted (an object) and kept in the job's configuration, so those
+    /// clients are not refused; no plugin reads them.
+    custom_params: Option<Value>,
     font_size: Option<Value>,
     width: Option<u32>,
     height: Option<u32>,
@@ -94,8 +100,24 @@ pub fn resolve(config: &Value) -> Result<ResolvedStyle> {
         }
     };
 
+    if let Some(p) = &cfg.custom_params
+        && !p.is_object()
+    {
+        return Err(invalid(format!(
+            "custom_params must be a JSON object, got {}",
+            json_kind(p)
+        )));
+    }
+    let chosen = match (cfg.palette, cfg.color_palette) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "palette and color_palette name the same setting; send only one".into(),
+            ));
+        }
+        (p, c) => p.or(c),
+    };
     let names = patchart_sdk::palette::NAMES;
-    let (palette_name, palette) = match cfg.palette {
+    let (palette_name, palette) = match chosen {
         None => ("professional".to_string(), named_palette("professional")?),
         Some(Value::String(name)) => {
             let key = name.trim().to_ascii_lowercase();
@@ -274,6 +296,22 @@ mod tests {
             resolve(&json!({"locale": "es-EC"})).expect("es-EC").locale,
             "es"
         );
+    }
+
+    #[test]
+    fn the_replaced_apis_palette_name_and_custom_params_are_accepted() {
+        let old = resolve(
+            &json!({"color_palette": "vibrant", "font_size": "small", "custom_params": {"x": 1}}),
+        )
+        .expect("old config");
+        assert_eq!(
+            old,
+            resolve(&json!({"palette": "vibrant", "font_size": "small"})).expect("new")
+        );
+        let both = resolve(&json!({"palette": "vibrant", "color_palette": "earth"}))
+            .expect_err("two names for one setting");
+        assert!(both.message.contains("only one"), "{}", both.message);
+        assert!(resolve(&json!({"custom_params": 3})).is_err());
     }
 
     #[test]

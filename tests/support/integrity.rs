@@ -148,10 +148,10 @@ impl Integrity<'_> {
 
     /// The job's whole event log, replayed over its WebSocket from the
     /// start (`after=0`) until the server closes it after the terminal
-    /// event.
+    /// event (`close_when_complete`).
     pub async fn events(&self) -> Vec<Value> {
         let url = format!(
-            "{}/ws/jobs/{}/?token={}&after=0",
+            "{}/ws/jobs/{}/?token={}&after=0&close_when_complete=true",
             self.base.replacen("http://", "ws://", 1),
             self.job_id,
             self.token

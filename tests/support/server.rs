@@ -14,6 +14,9 @@ pub struct TestServer {
     pub admin_token: String,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database of a server started with
+    /// [`TestServer::on_each_backend`]; dropped after the server.
+    pub scratch: Option<patchart::store::ScratchDatabase>,
 }
 
 /// Server settings for tests: compiled plugins cached under `target/`,
@@ -52,7 +55,33 @@ impl TestServer {
             admin_token,
             http: reqwest::Client::new(),
             dir,
+            scratch: None,
         }
+    }
+
+    /// One server per store backend, each configured by `tweak`: SQLite,
+    /// and PostgreSQL on a scratch database when
+    /// `PATCHART_TEST_DATABASE_URL` names a server (otherwise that one is
+    /// [`crate::skip`]ped).
+    pub async fn on_each_backend(tweak: impl Fn(&mut ServerConfig)) -> Vec<TestServer> {
+        let mut out = vec![Self::start_with(&tweak).await];
+        match std::env::var("PATCHART_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let scratch = patchart::store::ScratchDatabase::create(&url)
+                    .await
+                    .expect("a scratch database on PATCHART_TEST_DATABASE_URL");
+                let database_url = scratch.url.clone();
+                let mut s = Self::start_with(|c| {
+                    tweak(c);
+                    c.database_url = Some(database_url);
+                })
+                .await;
+                s.scratch = Some(scratch);
+                out.push(s);
+            }
+            _ => crate::skip("PATCHART_TEST_DATABASE_URL is not set: PostgreSQL not tested"),
+        }
+        out
     }
 
     pub fn running(&self) -> &RunningServer {
@@ -123,8 +152,9 @@ impl TestServer {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    /// Reads a job's events over WebSocket until the socket closes (after
-    /// the terminal event) or `max` events arrive.
+    /// Reads a job's events over WebSocket until the server closes it (it
+    /// is asked to once the job and its descriptions have ended) or `max`
+    /// events arrive.
     pub async fn events(
         &self,
         token: &str,
@@ -132,7 +162,9 @@ impl TestServer {
         after: Option<i64>,
         max: usize,
     ) -> Vec<Value> {
-        let mut url = self.ws_url(&format!("/ws/jobs/{job_id}/?token={token}"));
+        let mut url = self.ws_url(&format!(
+            "/ws/jobs/{job_id}/?token={token}&close_when_complete=true"
+        ));
         if let Some(a) = after {
             url.push_str(&format!("&after={a}"));
         }
@@ -154,6 +186,38 @@ impl TestServer {
             }
         }
         out
+    }
+
+    /// Loads the registry test plugin (`hostile_variant`, key
+    /// `variant_probe`) with a `timeout_ms` deadline. Its render loops
+    /// `params.work` million times first, so a task asking for
+    /// `{"work": 1_000_000_000_000}` runs until it is cancelled (or the
+    /// deadline stops it). Returns the key.
+    pub async fn load_spin_probe(&self, timeout_ms: u64) -> &'static str {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::plugin_wasm("hostile_variant"))
+                .file_name("spin.wasm"),
+        );
+        let r = self
+            .http
+            .post(self.url("/api/plugins/"))
+            .bearer_auth(&self.admin_token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), 201, "upload the probe");
+        let r = self
+            .http
+            .patch(self.url("/api/plugins/variant_probe/1.0.0/"))
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({"limits": {"timeout_ms": timeout_ms}}))
+            .send()
+            .await
+            .expect("patch limits");
+        assert_eq!(r.status(), 200, "set the probe's deadline");
+        "variant_probe"
     }
 
     /// Polls the job until it is terminal.

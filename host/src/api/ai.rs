@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use patchart_sdk::format::Locale;
 use serde::{Deserialize, Serialize};
@@ -29,9 +29,13 @@ pub struct DescribeRequest {
     /// characters). Models read it; `facts` does not.
     pub user_context: Option<String>,
     /// `facts` or `openai` (see `GET /api/ai/models/`); default: the first
-    /// of the configured chain.
+    /// of the configured chain. `provider_preference` is the replaced Jobs
+    /// API's name for it.
+    #[serde(alias = "provider_preference")]
     pub provider: Option<String>,
     /// A model of that provider; default: the provider's first.
+    /// `model_preference` is the replaced Jobs API's name for it.
+    #[serde(alias = "model_preference")]
     pub model: Option<String>,
     /// `en` or `es`; default: the chart's own locale.
     pub locale: Option<String>,
@@ -56,8 +60,13 @@ pub struct DescribeAccepted {
 /// axum's default body limit, which bounds this endpoint's body.
 const MAX_BODY_BYTES: u64 = 2 << 20;
 
-/// Describe a chart: queue a description task (202).
-#[utoipa::path(post, path = "/api/ai/describe/", tag = "ai", request_body = DescribeRequest,
+/// Describe a chart: queue a description task (202). The body is JSON or,
+/// as the replaced Jobs API's clients send it, form-encoded with the same
+/// fields.
+#[utoipa::path(post, path = "/api/ai/describe/", tag = "ai",
+    request_body(content(
+        (DescribeRequest = "application/json"),
+        (DescribeRequest = "application/x-www-form-urlencoded"))),
     responses(
         (status = 202, body = DescribeAccepted, description = "Queued; follow events_url or poll status_url"),
         (status = 400, body = ErrorBody, description = "Unknown provider, model or locale (the message lists valid values), or context too long"),
@@ -79,17 +88,30 @@ pub async fn describe(
             &format!("the limit is {} MiB", MAX_BODY_BYTES >> 20),
         ));
     }
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let body = Bytes::from_request(req, &state)
         .await
         .map_err(|e| ApiError::rejection(e.status(), "unreadable body", &e.body_text()))?;
-    let req: DescribeRequest = serde_json::from_slice(&body).map_err(|e| {
+    let parsed = if form {
+        serde_urlencoded::from_bytes::<DescribeRequest>(&body).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_slice::<DescribeRequest>(&body).map_err(|e| e.to_string())
+    };
+    let mut req = parsed.map_err(|e| {
         ApiError::bad_request(
             "VALIDATION_ERROR",
             format!(
-                "the body must be JSON {{image_task_id, user_context?, provider?, model?, locale?}}: {e}"
+                "the body must be JSON or form-encoded {{image_task_id, user_context?, provider?, model?, locale?}}: {e}"
             ),
         )
     })?;
+    // A form sends a field left blank as an empty string: the default.
+    req.provider = req.provider.filter(|p| !p.trim().is_empty());
+    req.model = req.model.filter(|m| !m.trim().is_empty());
     let mut fields = BTreeMap::new();
     let user_context = req
         .user_context

@@ -5,10 +5,16 @@
 //! `{"error": {"code", "message", "fields"?}}` with a stable code.
 
 mod ai;
+mod algorithms;
 mod auth;
 mod deletion;
+mod description_tasks;
+mod downloads;
 mod error;
+mod image_tasks;
+mod job_create;
 mod jobs;
+mod links;
 mod nodes;
 mod openapi;
 mod plugins;
@@ -114,7 +120,7 @@ pub fn router(state: AppState) -> Router {
         r,
         "/api/jobs/",
         get(jobs::list_jobs)
-            .post(jobs::create_job)
+            .post(job_create::create_job)
             .layer(upload_body),
     );
     r = both(
@@ -124,22 +130,50 @@ pub fn router(state: AppState) -> Router {
     );
     r = both(r, "/api/datasets/{id}/", delete(deletion::delete_dataset));
     r = both(r, "/api/jobs/{id}/cancel/", post(jobs::cancel_job));
-    r = both(r, "/api/jobs/{id}/download/", get(jobs::download_job));
-    r = both(r, "/api/image-tasks/", get(jobs::list_image_tasks));
-    r = both(r, "/api/image-tasks/{id}/", get(jobs::get_image_task));
-    r = both(r, "/api/image-tasks/{id}/png/", get(jobs::image_task_png));
-    r = both(r, "/api/image-tasks/{id}/svg/", get(jobs::image_task_svg));
+    r = both(r, "/api/jobs/{id}/events/", get(jobs::list_job_events));
+    r = both(r, "/api/jobs/{id}/download/", get(downloads::download_job));
+    r = both(
+        r,
+        "/api/jobs/{id}/download-zip/",
+        get(downloads::download_zip),
+    );
+    r = both(r, "/api/image-tasks/", get(image_tasks::list_image_tasks));
+    r = both(
+        r,
+        "/api/image-tasks/{id}/",
+        get(image_tasks::get_image_task),
+    );
+    r = both(
+        r,
+        "/api/image-tasks/{id}/png/",
+        get(image_tasks::image_task_png),
+    );
+    r = both(
+        r,
+        "/api/image-tasks/{id}/svg/",
+        get(image_tasks::image_task_svg),
+    );
+    r = both(
+        r,
+        "/api/image-tasks/{id}/cancel/",
+        post(image_tasks::cancel_image_task),
+    );
+    r = both(
+        r,
+        "/api/image-tasks/{id}/retry/",
+        post(image_tasks::retry_image_task),
+    );
     r = both(
         r,
         "/api/description-tasks/",
-        get(jobs::list_description_tasks),
+        get(description_tasks::list_description_tasks),
     );
     r = both(
         r,
         "/api/description-tasks/{id}/",
-        get(jobs::get_description_task),
+        get(description_tasks::get_description_task),
     );
-    r = both(r, "/api/algorithms/", get(jobs::list_algorithms));
+    r = both(r, "/api/algorithms/", get(algorithms::list_algorithms));
     let plugin_body =
         DefaultBodyLimit::max((state.limits.max_plugin_bytes + MULTIPART_SLACK) as usize);
     r = both(

@@ -4,15 +4,21 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{ai, deletion, jobs, nodes, plugins, tokens, views, ws};
+use super::{
+    ai, algorithms, deletion, description_tasks, downloads, image_tasks, job_create, jobs, nodes,
+    plugins, tokens, views, ws,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "patchart", description = "Patent-search exports to charts drawn by sandboxed WebAssembly plugins."),
     paths(
-        jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::cancel_job, jobs::download_job,
-        jobs::list_image_tasks, jobs::get_image_task, jobs::image_task_png, jobs::image_task_svg,
-        jobs::list_description_tasks, jobs::get_description_task, jobs::list_algorithms,
+        job_create::create_job, jobs::list_jobs, jobs::get_job, jobs::cancel_job, jobs::list_job_events,
+        downloads::download_job, downloads::download_zip,
+        image_tasks::list_image_tasks, image_tasks::get_image_task, image_tasks::image_task_png,
+        image_tasks::image_task_svg, image_tasks::cancel_image_task, image_tasks::retry_image_task,
+        description_tasks::list_description_tasks, description_tasks::get_description_task,
+        algorithms::list_algorithms,
         plugins::list_plugins, plugins::upload_plugin, plugins::get_plugin, plugins::patch_plugin,
         plugins::retire_plugin, nodes::list_nodes,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
@@ -23,8 +29,8 @@ use super::{ai, deletion, jobs, nodes, plugins, tokens, views, ws};
     components(schemas(
         views::ErrorBody, views::ErrorDetail, views::JobCreated, views::JobDetail, views::JobSummary,
         views::ImageTaskView, views::DatasetSummary, views::FacetSummary, views::DescriptionTaskView,
-        views::AlgorithmView, views::AlgorithmVersion, views::JobCancelled, jobs::ImageRequest, jobs::JobFromDataset,
-        crate::store::model::EventRow,
+        views::AlgorithmView, views::AlgorithmVersion, views::JobCancelled, job_create::ImageRequest,
+        job_create::JobFromDataset, crate::store::model::EventRow, views::EventView, views::EventPage,
         plugins::PluginList, plugins::PluginView, plugins::PluginUploaded, plugins::LimitsView,
         crate::catalog::PluginPatch, crate::catalog::LimitsPatch, crate::catalog::DirectoryError,
         crate::plugins::registry::PluginSource, crate::plugins::registry::PluginStatus,

@@ -1,9 +1,15 @@
 //! `WS /ws/jobs/<id>/`: a job's events as JSON text frames, in order.
 //! `?after=<event_id>` replays what a reconnecting client missed. The
 //! database log is read after every wake-up, so nothing is skipped or sent
-//! twice however events interleave; the socket closes after the job's
-//! terminal `job_status_changed` event and the final event of every
-//! description of its charts, whichever comes last.
+//! twice however events interleave.
+//!
+//! The socket stays open while the client is connected, as the replaced
+//! Jobs API's consumer did: a description asked for after the job ended
+//! streams on the same channel. The terminal `job_status_changed` event
+//! marks the job's end; a client closes once it has that and the final
+//! event (DONE, ERROR, CANCELLED) of each description it waits for. With
+//! `?close_when_complete=true` the server closes instead, once the job and
+//! every description of its charts have ended.
 
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -12,6 +18,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::views::EventView;
 use super::{ApiError, ApiPath, ApiQuery, AppState, Auth};
 use crate::events::kind;
 use crate::store::Signal;
@@ -24,11 +31,14 @@ pub struct WsQuery {
     /// extractor from the URI; declared here for the OpenAPI document.
     #[allow(dead_code)]
     pub token: Option<String>,
+    /// Close the socket once the job and every description of its charts
+    /// have ended (default false: stay open until the client closes).
+    pub close_when_complete: Option<bool>,
 }
 
 /// Stream a job's events (WebSocket upgrade).
 #[utoipa::path(get, path = "/ws/jobs/{id}/", tag = "events", params(("id" = String, Path), WsQuery),
-    responses((status = 101, description = "Switching to WebSocket; text frames carry events"), (status = 401, body = super::views::ErrorBody), (status = 404, body = super::views::ErrorBody)),
+    responses((status = 101, description = "Switching to WebSocket; text frames carry events (EventView)"), (status = 401, body = super::views::ErrorBody), (status = 404, body = super::views::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn job_events(
     State(state): State<AppState>,
@@ -51,10 +61,17 @@ pub async fn job_events(
         )
     })?;
     let after = q.after.unwrap_or(0);
-    Ok(ws.on_upgrade(move |socket| stream(state, job.id, after, socket)))
+    let close_when_complete = q.close_when_complete.unwrap_or(false);
+    Ok(ws.on_upgrade(move |socket| stream(state, job.id, after, close_when_complete, socket)))
 }
 
-async fn stream(state: AppState, job_id: String, mut last: i64, mut socket: WebSocket) {
+async fn stream(
+    state: AppState,
+    job_id: String,
+    mut last: i64,
+    close_when_complete: bool,
+    mut socket: WebSocket,
+) {
     // Subscribe before the first read so nothing emitted in between is lost.
     let mut rx = state.jobs.events().subscribe();
     let mut first = true;
@@ -78,7 +95,7 @@ async fn stream(state: AppState, job_id: String, mut last: i64, mut socket: WebS
                         event.event_type.as_str(),
                         kind::DONE | kind::ERROR | kind::CANCELLED
                     ));
-            let text = serde_json::to_string(&event).unwrap_or_default();
+            let text = serde_json::to_string(&EventView::from(&event)).unwrap_or_default();
             if socket.send(Message::Text(text.into())).await.is_err() {
                 return;
             }
@@ -90,7 +107,8 @@ async fn stream(state: AppState, job_id: String, mut last: i64, mut socket: WebS
         // description of its charts (descriptions may run after the job).
         // Checked at the start too, so a client resuming past the end is
         // not kept waiting.
-        if (ending || first)
+        if close_when_complete
+            && (ending || first)
             && state
                 .store
                 .job_log_complete(&job_id, last)

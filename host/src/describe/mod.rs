@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::events::{EventBus, kind};
+use crate::events::{EventBus, kind, level};
 use crate::store::model::DescriptionTaskRow;
 use crate::store::{DescriptionOutcome, NewEvent, Store};
 use openai::{OpenAiClient, OpenAiConfig};
@@ -474,7 +474,7 @@ impl Describer {
         let (steps, unavailable) = self.steps_for(task);
         ev.emit(
             kind::START,
-            "info",
+            level::INFO,
             "description started".into(),
             Some(0),
             json!({
@@ -530,7 +530,7 @@ impl Describer {
                         Ok(true) => {
                             ev.emit(
                                 kind::DONE,
-                                "info",
+                                level::INFO,
                                 format!("description written by {}", step.label()),
                                 Some(100),
                                 json!({
@@ -558,7 +558,7 @@ impl Describer {
                     if let Some(next) = steps.get(i + 1) {
                         ev.emit(
                             kind::PROGRESS,
-                            "warning",
+                            level::WARNING,
                             format!("{} failed ({}); falling back to {}", step.label(), e.code, next.label()),
                             Some(50),
                             json!({
@@ -672,7 +672,7 @@ impl Describer {
             Ok(true) => {
                 ev.emit(
                     kind::ERROR,
-                    "error",
+                    level::ERROR,
                     format!("description failed: {}", e.message),
                     Some(100),
                     json!({"description_task_id": ev.task.id, "error_code": e.code.as_str(), "error_message": e.message}),
@@ -740,7 +740,7 @@ impl Emitter<'_> {
     async fn chunk(&self, text: &str, step: &Step) {
         self.emit(
             kind::PROGRESS,
-            "info",
+            level::INFO,
             "description text".into(),
             Some(50),
             json!({

@@ -6,6 +6,8 @@
 //! lease that expires, and the task is claimed again. Deterministic plugin
 //! failures are final; only transient host errors (storage) are retried.
 
+mod controls;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,13 +20,13 @@ use tokio::sync::{Notify, watch};
 use crate::catalog::PluginCatalog;
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
-use crate::events::{EventBus, kind};
+use crate::events::{EventBus, kind, level};
 use crate::memo::BoundedCache;
 use crate::metrics::Metrics;
 use crate::pipeline::{self, ChartRequest, OutputFormats};
 use crate::plugins::{CancelToken, PluginFailure, PluginRegistry};
 use crate::render::{Rasterizer, Scale};
-use crate::store::model::{ImageTaskRow, JobRow, JobStatus, OutputFormat};
+use crate::store::model::{ImageTaskRow, JobRow, JobStatus, OutputFormat, TaskStatus};
 use crate::store::{
     BlobStore, CachedRender, CancelOutcome, Finalized, NewEvent, Store, TRANSIENT_RETRY_BUDGET,
     TaskOutcome, WriteTx, retry_transient,
@@ -241,7 +243,7 @@ impl JobService {
         w.insert_event(task_event(
             &task,
             kind::START,
-            "info",
+            level::INFO,
             format!("{} started", task.algorithm_key),
             Some(10),
             json!({"algorithm_key": task.algorithm_key, "attempt": task.attempts}),
@@ -271,7 +273,7 @@ impl JobService {
                 let event = task_event(
                     &task,
                     kind::DONE,
-                    "info",
+                    level::INFO,
                     format!(
                         "{} done{}",
                         task.algorithm_key,
@@ -306,7 +308,7 @@ impl JobService {
                 let event = task_event(
                     &task,
                     kind::PROGRESS,
-                    "warning",
+                    level::WARNING,
                     format!("{} will be retried: {}", task.algorithm_key, e.message),
                     Some(0),
                     json!({"retry": true, "attempt": task.attempts}),
@@ -335,7 +337,7 @@ impl JobService {
                 let event = task_event(
                     &task,
                     event_type,
-                    "error",
+                    level::ERROR,
                     format!("{} failed: {}", task.algorithm_key, e.message),
                     Some(100),
                     json!({"algorithm_key": task.algorithm_key, "error_code": e.code.as_str(), "error_message": e.message}),
@@ -462,7 +464,7 @@ impl JobService {
                     task_id: None,
                     entity_type: "job",
                     event_type: kind::PROGRESS,
-                    level: "info",
+                    level: level::INFO,
                     message: format!("job {progress}% done"),
                     progress: Some(progress),
                     payload: json!({"progress_total": progress}),
@@ -493,7 +495,7 @@ impl JobService {
                 task_id: Some(t.clone()),
                 entity_type: "image_task",
                 event_type: kind::CANCELLED,
-                level: "warning",
+                level: level::WARNING,
                 message: "task cancelled".into(),
                 progress: None,
                 payload: json!({}),
@@ -564,6 +566,16 @@ impl JobService {
                 && job.status() == JobStatus::Cancelled
             {
                 self.interrupt_job(&job_id);
+            }
+        }
+        // Charts cancelled one by one, in jobs that go on.
+        let tasks: Vec<String> = {
+            let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            running.keys().cloned().collect()
+        };
+        for task_id in tasks {
+            if self.store.task_status(&task_id).await? == Some(TaskStatus::Cancelled) {
+                self.interrupt_task(&task_id);
             }
         }
         Ok(())
@@ -827,9 +839,9 @@ fn job_status_event(job_id: &str, trace_id: &str, status: JobStatus) -> NewEvent
         entity_type: "job",
         event_type: kind::JOB_STATUS_CHANGED,
         level: if status == JobStatus::Failed {
-            "error"
+            level::ERROR
         } else {
-            "info"
+            level::INFO
         },
         message: format!("job {}", status.as_str()),
         progress: status.is_terminal().then_some(100),

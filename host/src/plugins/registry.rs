@@ -285,8 +285,13 @@ impl PluginRegistry {
             ));
         };
         let enabled = || builds.iter().filter(|r| r.status == PluginStatus::Enabled);
+        // A version may also be a prefix of whole components: the replaced
+        // Jobs API named builds "1.0", which means the newest enabled 1.0.x.
         let found = match version {
-            Some(v) => enabled().rfind(|r| r.version() == v),
+            Some(v) => enabled().rfind(|r| r.version() == v).or_else(|| {
+                let prefix = format!("{v}.");
+                enabled().rfind(|r| r.version().starts_with(&prefix))
+            }),
             None => enabled().next_back(),
         };
         if let Some(r) = found {

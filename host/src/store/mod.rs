@@ -21,6 +21,7 @@ mod queue;
 mod retention;
 mod sql;
 mod sqlite;
+mod task_control;
 mod tokens;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ pub use postgres::ScratchDatabase;
 pub use queue::WriteTx;
 pub use retention::DatasetDeleted;
 pub use sql::Backend;
+pub use task_control::TaskChange;
 pub use tokens::{NewToken, TokenRow};
 
 use crate::dataset::Dataset;
@@ -601,7 +603,8 @@ impl Store {
     pub async fn tasks_of_job(&self, job_id: &str) -> Result<Vec<ImageTaskRow>> {
         sqlx::query_as(
             self.db
-                .sql("SELECT * FROM image_tasks WHERE job_id = $1 ORDER BY position"),
+                .sql("SELECT t.*, j.created_by AS created_by FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
+                 WHERE t.job_id = $1 ORDER BY t.position"),
         )
         .bind(job_id)
         .fetch_all(&self.db.read)
@@ -612,7 +615,8 @@ impl Store {
     /// The image task `id` if `user` may see it (through its job).
     pub async fn task_for(&self, user: &User, id: &str) -> Result<Option<ImageTaskRow>> {
         sqlx::query_as(
-            self.db.sql("SELECT t.* FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = $1 AND ($2 OR j.created_by = $3)"),
+            self.db.sql("SELECT t.*, j.created_by AS created_by FROM image_tasks t JOIN jobs j ON j.id = t.job_id \
+             WHERE t.id = $1 AND ($2 OR j.created_by = $3)"),
         )
         .bind(id)
         .bind(user.is_admin())
@@ -631,7 +635,7 @@ impl Store {
     ) -> Result<(Vec<ImageTaskRow>, i64)> {
         let status = status.map(TaskStatus::as_str);
         let rows = sqlx::query_as(
-            self.db.sql("SELECT t.* FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE ($1 OR j.created_by = $2) \
+            self.db.sql("SELECT t.*, j.created_by AS created_by FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE ($1 OR j.created_by = $2) \
              AND ($3 IS NULL OR t.status = $3) ORDER BY t.created_at DESC, t.position LIMIT $4 OFFSET $5"),
         )
         .bind(user.is_admin())
@@ -748,6 +752,26 @@ impl Store {
         .map_err(db)
     }
 
+    /// How many events the job's log holds.
+    pub async fn event_count(&self, job_id: &str) -> Result<i64> {
+        sqlx::query_scalar(self.db.sql("SELECT COUNT(*) FROM events WHERE job_id = $1"))
+            .bind(job_id)
+            .fetch_one(&self.db.read)
+            .await
+            .map_err(db)
+    }
+
+    /// The status of image task `id`, if it exists.
+    pub async fn task_status(&self, id: &str) -> Result<Option<TaskStatus>> {
+        let s: Option<String> =
+            sqlx::query_scalar(self.db.sql("SELECT status FROM image_tasks WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.db.read)
+                .await
+                .map_err(db)?;
+        Ok(s.as_deref().and_then(TaskStatus::parse))
+    }
+
     // ---- description tasks (filled by the AI module) -------------------------------
 
     pub async fn description_task_for(
@@ -767,28 +791,33 @@ impl Store {
         .map_err(db)
     }
 
+    /// A page of the description tasks `user` may see (of one job's
+    /// charts when `job_id` is set), newest first, and the total.
     pub async fn list_description_tasks(
         &self,
         user: &User,
+        job_id: Option<&str>,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<DescriptionTaskRow>, i64)> {
         let rows = sqlx::query_as(
-            self.db.sql("SELECT * FROM description_tasks WHERE ($1 OR created_by = $2) ORDER BY created_at DESC LIMIT $3 OFFSET $4"),
+            self.db.sql("SELECT * FROM description_tasks WHERE ($1 OR created_by = $2) AND ($3 IS NULL OR job_id = $3) \
+             ORDER BY created_at DESC, id LIMIT $4 OFFSET $5"),
         )
         .bind(user.is_admin())
         .bind(&user.id)
+        .bind(job_id)
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.db.read)
         .await
         .map_err(db)?;
-        let total = sqlx::query_scalar(
-            self.db
-                .sql("SELECT COUNT(*) FROM description_tasks WHERE ($1 OR created_by = $2)"),
-        )
+        let total = sqlx::query_scalar(self.db.sql(
+            "SELECT COUNT(*) FROM description_tasks WHERE ($1 OR created_by = $2) AND ($3 IS NULL OR job_id = $3)",
+        ))
         .bind(user.is_admin())
         .bind(&user.id)
+        .bind(job_id)
         .fetch_one(&self.db.read)
         .await
         .map_err(db)?;

@@ -215,6 +215,11 @@ pub struct ImageTaskRow {
     pub updated_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// The job's owner, read with the task where the API shows it (the
+    /// replaced Jobs API put it on every task); `None` where a query did
+    /// not join the job.
+    #[sqlx(default)]
+    pub created_by: Option<String>,
 }
 
 impl ImageTaskRow {
@@ -268,6 +273,7 @@ pub struct EventRow {
     pub task_id: Option<String>,
     pub entity_type: String,
     pub event_type: String,
+    /// INFO, WARNING or ERROR.
     pub level: String,
     pub message: String,
     pub progress: Option<i64>,

@@ -30,6 +30,8 @@ pub enum Signal {
     Work,
     /// `job_id` was cancelled; its running tasks must stop.
     Cancelled { job_id: String },
+    /// One image task was cancelled; if it runs, it must stop.
+    TaskCancelled { task_id: String },
     /// Plugin records (status, limits, new builds) changed.
     Plugins,
     /// Signals may have been lost; re-read everything watched.
@@ -43,6 +45,7 @@ impl Signal {
             Signal::Events { job_id, last_id } => format!("e:{last_id}:{job_id}"),
             Signal::Work => "w".to_string(),
             Signal::Cancelled { job_id } => format!("c:{job_id}"),
+            Signal::TaskCancelled { task_id } => format!("t:{task_id}"),
             Signal::Plugins => "p".to_string(),
             Signal::Resync => "r".to_string(),
         }
@@ -61,6 +64,9 @@ impl Signal {
             "w" => Signal::Work,
             "c" if !rest.is_empty() => Signal::Cancelled {
                 job_id: rest.to_string(),
+            },
+            "t" if !rest.is_empty() => Signal::TaskCancelled {
+                task_id: rest.to_string(),
             },
             "p" => Signal::Plugins,
             "r" => Signal::Resync,
@@ -168,6 +174,9 @@ mod tests {
             Signal::Work,
             Signal::Cancelled {
                 job_id: "j-1".into(),
+            },
+            Signal::TaskCancelled {
+                task_id: "t-1".into(),
             },
             Signal::Plugins,
             Signal::Resync,

@@ -19,14 +19,14 @@ use crate::store::model::{EventRow, ImageTaskRow, JobStatus};
 /// A write transaction (see [`Store::begin_write`]). Dropped without
 /// [`WriteTx::commit`], it rolls back.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    db: Db,
+    pub(super) tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub(super) db: Db,
     signals: Signals,
     /// Inserted together at commit: nothing in a write transaction reads
     /// the event log, and one statement is one round trip.
     events: Vec<NewEvent>,
     /// Announced when the transaction commits (besides its events).
-    announce: Vec<Signal>,
+    pub(super) announce: Vec<Signal>,
 }
 
 impl Store {
@@ -178,7 +178,7 @@ impl WriteTx {
 
     /// Runs a guarded single-row update: whether its row was still in the
     /// state the guard names.
-    async fn changes_one(
+    pub(super) async fn changes_one(
         &mut self,
         q: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
     ) -> Result<bool> {
@@ -187,7 +187,8 @@ impl WriteTx {
     }
 
     /// If no task of the job is pending or running, sets its final status
-    /// (SUCCESS / PARTIAL_SUCCESS / FAILED), 100% and a finish time;
+    /// (SUCCESS / PARTIAL_SUCCESS / FAILED, or CANCELLED when every chart
+    /// was cancelled one by one), 100% and a finish time;
     /// otherwise recomputes its progress. One statement: the task counts
     /// come from a subquery and the outcome from `RETURNING`. Only a job
     /// still pending or running changes, so exactly one caller ends it.
@@ -196,12 +197,14 @@ impl WriteTx {
             self.db.sql("UPDATE jobs SET \
                  status = CASE WHEN a.active > 0 THEN jobs.status \
                                WHEN a.total > 0 AND a.succeeded = a.total THEN 'SUCCESS' \
+                               WHEN a.total > 0 AND a.cancelled = a.total THEN 'CANCELLED' \
                                WHEN a.succeeded > 0 THEN 'PARTIAL_SUCCESS' ELSE 'FAILED' END, \
                  progress_total = CASE WHEN a.active > 0 THEN a.progress ELSE 100 END, \
                  updated_at = $2, \
                  finished_at = CASE WHEN a.active > 0 THEN jobs.finished_at ELSE $2 END \
              FROM (SELECT COALESCE(SUM(CASE WHEN status IN ('PENDING', 'RUNNING') THEN 1 ELSE 0 END), 0) AS active, \
                           COALESCE(SUM(CASE WHEN status = 'SUCCESS' THEN 1 ELSE 0 END), 0) AS succeeded, \
+                          COALESCE(SUM(CASE WHEN status = 'CANCELLED' THEN 1 ELSE 0 END), 0) AS cancelled, \
                           COUNT(*) AS total, \
                           COALESCE(CAST(SUM(CASE WHEN status IN ('SUCCESS', 'FAILED', 'CANCELLED') \
                                                  THEN 100 ELSE progress END) AS BIGINT) / COUNT(*), 0) AS progress \
@@ -298,7 +301,7 @@ mod tests {
 
     use super::*;
     use crate::dataset::Dataset;
-    use crate::events::EventBus;
+    use crate::events::{EventBus, level};
     use crate::store::Backend;
     use crate::store::model::{JobRow, OutputFormat};
     use crate::store::{NewImageTask, NewJob, TestStore, test_stores};
@@ -383,7 +386,7 @@ mod tests {
             task_id: None,
             entity_type: "job",
             event_type: "PROGRESS",
-            level: "info",
+            level: level::INFO,
             message: message.into(),
             progress: None,
             payload: json!({}),

@@ -16,7 +16,8 @@
 //! of the facet when Others is drawn, the shown subgroups otherwise (the
 //! replaced chart's convention, which had no Others cell).
 //!
-//! Params (JSON): `{"top_n": 15, "others": false, "group_by_main_group": false}`.
+//! Params (JSON): `{"top_n": 15, "others": false, "group_by_main_group": false}`;
+//! `num_groups` is accepted for `top_n` (the replaced Jobs API's name).
 
 mod draw;
 mod texts;
@@ -44,6 +45,7 @@ const PARAMS_SCHEMA: &str = r#"{
   "title": "cpc_treemap parameters",
   "type": "object",
   "additionalProperties": false,
+  "not": { "required": ["top_n", "num_groups"] },
   "properties": {
     "top_n": {
       "description": "Number of CPC subgroups drawn as their own cell.",
@@ -51,6 +53,13 @@ const PARAMS_SCHEMA: &str = r#"{
       "minimum": 1,
       "maximum": 50,
       "default": 15
+    },
+    "num_groups": {
+      "description": "Deprecated: the replaced Jobs API's name for top_n, accepted so its clients keep working. Send top_n.",
+      "deprecated": true,
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 50
     },
     "others": {
       "description": "Draw the remaining subgroups as one Others cell; shares are then of all classifications rather than of the shown subgroups.",
@@ -72,6 +81,8 @@ pub struct CpcTreemap;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
+    /// `num_groups` is the replaced Jobs API's name for it.
+    #[serde(alias = "num_groups")]
     pub top_n: u32,
     pub others: bool,
     pub group_by_main_group: bool,

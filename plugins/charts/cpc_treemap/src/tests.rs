@@ -543,13 +543,30 @@ fn params_schema_defaults_are_the_params_defaults() {
         .as_object()
         .cloned()
         .unwrap_or_default();
-    let from_schema: Params =
-        params::parse(&patchart_sdk::testing::schema_defaults(&schema.to_string()))
-            .unwrap_or_else(|e| panic!("{e}"));
+    // A deprecated alias has no default of its own: it stands for top_n.
+    let mut current = schema.clone();
+    if let Some(p) = current["properties"].as_object_mut() {
+        p.retain(|_, v| v["deprecated"] != true);
+    }
+    let from_schema: Params = params::parse(&patchart_sdk::testing::schema_defaults(
+        &current.to_string(),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(from_schema, Params::default());
     let mut keys: Vec<&String> = props.keys().collect();
     keys.sort();
-    assert_eq!(keys, ["group_by_main_group", "others", "top_n"]);
+    assert_eq!(
+        keys,
+        ["group_by_main_group", "num_groups", "others", "top_n"]
+    );
+    assert_eq!(props["num_groups"]["deprecated"], true);
+}
+
+#[test]
+fn num_groups_is_the_old_name_of_top_n() {
+    let old: Params = params::parse(r#"{"num_groups": 7}"#).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(old.top_n, 7);
+    assert!(params::parse::<Params>(r#"{"num_groups": 7, "top_n": 8}"#).is_err());
 }
 
 /// The box of every `<text>` in `svg`; the treemap turns no text.
