@@ -216,6 +216,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         metrics,
         limits: Arc::new(config.limits.clone()),
         auth_throttle: Arc::new(api::AuthThrottle::new()),
+        // ~30 KB per 8-chart job: a few dozen MB at most.
+        details: Arc::new(crate::memo::BoundedCache::new(1024)),
     };
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::links::RequestUrl;
@@ -102,17 +103,75 @@ pub async fn list_jobs(
 
 /// A job with its dataset summary, image tasks, the descriptions of its
 /// charts and the first events of its log (the rest: `events_next`).
-#[utoipa::path(get, path = "/api/jobs/{id}/", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, body = JobDetail), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)),
+///
+/// A job that has ended changes only by what its log records (a
+/// description asked for, a chart retried), so its detail carries an
+/// `ETag` made of its last update and last event: `If-None-Match` with it
+/// answers 304, and the serialized body is kept in memory between reads.
+#[utoipa::path(get, path = "/api/jobs/{id}/", tag = "jobs",
+    params(("id" = String, Path),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of a detail read before")),
+    responses((status = 200, body = JobDetail,
+            headers(("ETag" = String, description = "Set once the job has ended"))),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_job(
     State(state): State<AppState>,
     Auth(user): Auth,
     url: RequestUrl,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<JobDetail>, ApiError> {
+) -> Result<Response, ApiError> {
     let job = super::visible_job(&state, &user, &id).await?;
-    Ok(Json(job_detail(&state, &user, &job, &url).await?))
+    if !job.status().is_terminal() {
+        return Ok(Json(job_detail(&state, &user, &job, &url).await?).into_response());
+    }
+    // What the body depends on: the job's own row, its log, who reads it
+    // (descriptions are per user) and the origin its links are built on.
+    let last_event = state.store.last_event_id(&job.id).await?;
+    let tag = {
+        use sha2::{Digest, Sha256};
+        let version = format!(
+            "{}\n{}\n{}\n{}\n{}",
+            job.id, job.updated_at, last_event, user.id, url.origin
+        );
+        format!(
+            "\"{}\"",
+            &hex::encode(Sha256::digest(version.as_bytes()))[..32]
+        )
+    };
+    let cache = [
+        (header::ETAG, tag.clone()),
+        (header::CACHE_CONTROL, "private, no-cache".to_string()),
+    ];
+    let sent = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if sent {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    let body = match state.details.get(&tag) {
+        Some(body) => body,
+        None => {
+            let detail = job_detail(&state, &user, &job, &url).await?;
+            let body = bytes::Bytes::from(serde_json::to_vec(&detail).map_err(|e| {
+                ApiError::from(crate::error::Error::new(
+                    crate::error::ErrorCode::Internal,
+                    format!("serializing a job: {e}"),
+                ))
+            })?);
+            state.details.insert(tag.clone(), body.clone());
+            body
+        }
+    };
+    Ok((
+        cache,
+        [(header::CONTENT_TYPE, "application/json".to_string())],
+        body,
+    )
+        .into_response())
 }
 
 /// Everything [`JobDetail`] shows of `job`, read for `user`.

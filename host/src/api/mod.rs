@@ -80,6 +80,8 @@ pub struct AppState {
     pub limits: Arc<ApiLimits>,
     /// Failed authentications by client address.
     pub auth_throttle: Arc<AuthThrottle>,
+    /// Serialized details of ended jobs, by ETag (see `jobs::get_job`).
+    pub(crate) details: Arc<crate::memo::BoundedCache<String, bytes::Bytes>>,
 }
 
 /// Routes `path` and `path` without its trailing slash to the same handler.

@@ -753,6 +753,18 @@ impl Store {
     }
 
     /// How many events the job's log holds.
+    /// The id of the job's newest event (0 with none).
+    pub async fn last_event_id(&self, job_id: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            self.db
+                .sql("SELECT COALESCE(MAX(id), 0) FROM events WHERE job_id = $1"),
+        )
+        .bind(job_id)
+        .fetch_one(&self.db.read)
+        .await
+        .map_err(db)
+    }
+
     pub async fn event_count(&self, job_id: &str) -> Result<i64> {
         sqlx::query_scalar(self.db.sql("SELECT COUNT(*) FROM events WHERE job_id = $1"))
             .bind(job_id)
