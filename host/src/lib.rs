@@ -37,6 +37,7 @@ pub mod render;
 pub mod server;
 pub mod store;
 pub mod style;
+mod wholenum;
 
 pub use dataset::{Dataset, Entry, Facet};
 pub use error::{Error, ErrorCode, Result};

@@ -11,12 +11,15 @@ use super::views::{DescriptionTaskView, ErrorBody, Page};
 use super::{ApiError, ApiPath, ApiQuery, AppState, Auth};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DescriptionListQuery {
     /// Only the descriptions of this job's charts.
     pub job_id: Option<String>,
     /// 1-based page number.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Results per page (1..200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<i64>,
 }
 

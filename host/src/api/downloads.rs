@@ -62,8 +62,10 @@ pub async fn download_job(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ZipQuery {
     /// png, svg or both (default both).
+    #[param(pattern = "^(png|svg|both)$")]
     pub image_format: Option<String>,
 }
 

@@ -13,15 +13,35 @@ use super::{ApiError, ApiPath, ApiQuery, AppState, Auth};
 use crate::store::TaskChange;
 use crate::store::model::{ImageTaskRow, TaskStatus, User};
 
+/// [`ListQuery`] with the statuses of a task.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskListQuery {
+    /// Filter by status.
+    #[param(value_type = Option<TaskStatus>)]
+    pub status: Option<String>,
+    /// 1-based page number.
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    /// Results per page (1..200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub page_size: Option<i64>,
+}
+
 /// List your image tasks (admins: all).
-#[utoipa::path(get, path = "/api/image-tasks/", tag = "image-tasks", params(ListQuery),
+#[utoipa::path(get, path = "/api/image-tasks/", tag = "image-tasks", params(TaskListQuery),
     responses((status = 200, body = Page<ImageTaskView>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_image_tasks(
     State(state): State<AppState>,
     Auth(user): Auth,
     url: RequestUrl,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<TaskListQuery>,
 ) -> Result<Json<Page<ImageTaskView>>, ApiError> {
+    let q = ListQuery {
+        status: q.status,
+        page: q.page,
+        page_size: q.page_size,
+    };
     let status = q.status_filter(TaskStatus::parse, &TaskStatus::ALL.map(TaskStatus::as_str))?;
     let (page, size, offset) = q.window()?;
     let (rows, count) = state.store.list_tasks(&user, status, size, offset).await?;

@@ -18,12 +18,16 @@ use crate::store::CancelOutcome;
 use crate::store::model::{JobRow, JobStatus, User};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Filter by status (e.g. SUCCESS).
+    /// Filter by status.
+    #[param(value_type = Option<JobStatus>)]
     pub status: Option<String>,
     /// 1-based page number.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Results per page (1..200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<i64>,
 }
 
@@ -204,10 +208,13 @@ pub(crate) async fn job_detail(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Events after this event id (default 0: from the start).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// At most this many (1..500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

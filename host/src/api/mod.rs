@@ -7,6 +7,7 @@
 mod ai;
 mod algorithms;
 mod auth;
+mod contract;
 mod deletion;
 mod description_tasks;
 mod downloads;
@@ -237,7 +238,7 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus metrics", content_type = "application/openmetrics-text")))]
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     let counts = state.store.task_counts().await.unwrap_or_default();
     state.metrics.set_running(state.jobs.running_here());

@@ -55,6 +55,17 @@ impl Modify for BearerAuth {
     }
 }
 
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The document served at `/api/openapi.json`: generated once, then
+/// completed by [`super::contract`].
+pub fn document() -> &'static serde_json::Value {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        super::contract::complete(&mut doc);
+        doc
+    })
+}
+
+pub async fn openapi_json() -> Json<&'static serde_json::Value> {
+    Json(document())
 }

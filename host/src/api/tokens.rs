@@ -59,6 +59,7 @@ pub struct TokenCreate {
     pub label: Option<String>,
     /// Days until it stops authenticating; none: never.
     #[schema(minimum = 1, maximum = 3650)]
+    #[serde(default, deserialize_with = "crate::wholenum::opt_u32")]
     pub expires_in_days: Option<u32>,
 }
 

@@ -24,8 +24,10 @@ use crate::events::kind;
 use crate::store::Signal;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WsQuery {
     /// Last event id the client saw; events after it are sent.
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// Token, for clients that cannot set headers. Read by the `Auth`
     /// extractor from the URI; declared here for the OpenAPI document.

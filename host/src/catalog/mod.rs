@@ -62,10 +62,15 @@ pub struct PluginPatch {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsPatch {
+    #[serde(default, deserialize_with = "crate::wholenum::opt_u64")]
     pub memory_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "crate::wholenum::opt_u64")]
     pub timeout_ms: Option<u64>,
+    #[serde(default, deserialize_with = "crate::wholenum::opt_u64")]
     pub max_svg_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "crate::wholenum::opt_u64")]
     pub max_chart_data_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "crate::wholenum::opt_u64")]
     pub max_log_bytes: Option<u64>,
 }
 
