@@ -1,5 +1,6 @@
 //! The `patchart` command line: the plugin author's loop (`inspect`,
-//! `render`, `plugin list|validate`) runs in the same sandbox as the server.
+//! `render`, `plugin new|build|list|validate`) runs in the same sandbox as
+//! the server.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,10 @@ use crate::pipeline::{self, ChartRequest, OutputFormats};
 use crate::plugins::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use crate::render::{Rasterizer, Scale};
 use crate::style;
+
+mod plugin;
+
+pub use plugin::PluginCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,7 +57,7 @@ pub enum Command {
     },
     /// Draw one chart: writes chart.svg, chart.png and chart_data.json.
     Render(RenderArgs),
-    /// Inspect plugins.
+    /// Write, build and inspect plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
     /// Run the server: REST API, WebSocket progress and workers, on SQLite
@@ -275,18 +280,6 @@ pub struct RenderArgs {
     pub source_type: String,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum PluginCommand {
-    /// One line per available algorithm: key, version, name.
-    List {
-        /// Also load these components.
-        #[arg(long)]
-        plugin: Vec<PathBuf>,
-    },
-    /// Load a component the way the server would and report what it is.
-    Validate { file: PathBuf },
-}
-
 fn parse_scale(s: &str) -> std::result::Result<Scale, String> {
     Scale::parse(s).ok_or_else(|| format!("scale must be 1 or 2, got {s:?}"))
 }
@@ -321,8 +314,7 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         } => inspect(&file, &source_type, json),
         Command::Render(args) => render(&cli.global, args),
-        Command::Plugin(PluginCommand::List { plugin }) => plugin_list(&cli.global, &plugin),
-        Command::Plugin(PluginCommand::Validate { file }) => plugin_validate(&cli.global, &file),
+        Command::Plugin(command) => plugin::run(&cli.global, command),
         Command::Bench(args) => bench(&cli.global, args),
         Command::Serve(args) => serve(&cli.global, args),
         Command::Describe { chart_data, locale } => describe(&chart_data, &locale),
@@ -440,28 +432,6 @@ fn render(global: &GlobalArgs, args: RenderArgs) -> Result<()> {
         t.plugin.call.as_secs_f64() * 1e3,
         t.rasterize.as_secs_f64() * 1e3,
     );
-    Ok(())
-}
-
-fn plugin_list(global: &GlobalArgs, extra: &[PathBuf]) -> Result<()> {
-    let registry = PluginRegistry::new(PluginRuntime::new(global.runtime_config())?);
-    registry.load_builtins()?;
-    for path in extra {
-        registry.load_bytes(&read_file(path)?)?;
-    }
-    for p in registry.list() {
-        println!("{}\t{}\t{}", p.info.key, p.info.version, p.info.name);
-    }
-    Ok(())
-}
-
-fn plugin_validate(global: &GlobalArgs, file: &Path) -> Result<()> {
-    let runtime = PluginRuntime::new(global.runtime_config())?;
-    let p = runtime.load(&read_file(file)?, None)?;
-    println!("ok: {} {} — {}", p.info.key, p.info.version, p.info.name);
-    println!("sha256:          {}", p.sha256);
-    println!("required facets: {}", p.info.required_facets.join(", "));
-    println!("params schema:   {}", p.info.params_schema);
     Ok(())
 }
 
