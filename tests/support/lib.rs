@@ -3,6 +3,7 @@
 //! of the optional shared Espacenet export, and skips that CI refuses.
 
 pub mod integrity;
+pub mod polyglot;
 pub mod process;
 pub mod server;
 pub mod workbook;
