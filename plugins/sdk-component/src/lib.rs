@@ -11,6 +11,7 @@
 //! Nothing is drawn here: each function converts the WIT records into the
 //! SDK's [`patchart_sdk::specs`] and back.
 
+use patchart_sdk::format::{self, Locale};
 use patchart_sdk::specs::{self, CurveLine, CurvesSpec, Figure, RankedBarsSpec};
 use patchart_sdk::{Chart, Entry, Measure, RenderError, Style};
 
@@ -45,6 +46,20 @@ impl wit::Guest for Sdk {
         let spec = curves(spec);
         drawn(specs::draw_curves(&spec, &style(page), &HostMeasure))
     }
+
+    fn format_count(value: u64, locale: String) -> String {
+        format::count(value, locale_of(&locale))
+    }
+
+    fn format_decimal(value: f64, decimals: u32, locale: String) -> String {
+        // More than 12 decimals is noise in a chart, and bounds the string.
+        format::decimal(value, decimals.min(12) as usize, locale_of(&locale))
+    }
+}
+
+/// The locale as the SDK reads a style's: anything unknown is English.
+fn locale_of(code: &str) -> Locale {
+    Locale::parse(code).unwrap_or(Locale::En)
 }
 
 bindings::export!(Sdk with_types_in bindings);

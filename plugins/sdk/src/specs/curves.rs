@@ -145,9 +145,12 @@ pub fn draw_curves(
         .format(tick)
         .title(&spec.x_title)
         .title_span(plot.x, plot.right());
+    // The value axis stands at the x domain's start, not at the plot's
+    // edge: the first x tick label may have pulled the domain inwards.
+    let (left, right) = x.range();
 
     heading.draw(&mut svg, measure, heading_area, &sizes, style);
-    y_axis.draw_grid(&mut svg, measure, plot.x, plot.right());
+    y_axis.draw_grid(&mut svg, measure, left, right);
     x_axis.draw_grid(&mut svg, measure, plot.y, plot.bottom());
 
     let px = |(a, b): (f64, f64)| (x.map(a), y.map(b));
@@ -186,7 +189,7 @@ pub fn draw_curves(
         );
     }
     svg.close_group();
-    y_axis.draw(&mut svg, measure, plot.x);
+    y_axis.draw(&mut svg, measure, left);
     x_axis.draw(&mut svg, measure, plot.bottom());
     legend.draw(&mut svg, measure, legend_area);
     footnote.draw(&mut svg, measure, footnote_area);
