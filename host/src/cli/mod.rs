@@ -246,6 +246,9 @@ pub struct BenchArgs {
     /// Print the medians as one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Time this component instead of the built-in plugin of that key.
+    #[arg(long)]
+    pub plugin: Option<PathBuf>,
     /// With `--algorithm all`: also time the replaced system's eight charts
     /// rendered together on this many threads, as the server's workers do.
     #[arg(long, default_value_t = 1)]
@@ -544,6 +547,9 @@ fn bench(global: &GlobalArgs, args: BenchArgs) -> Result<()> {
     let dataset = ingest::ingest_path("espacenet_excel", &args.input, &IngestLimits::default())?;
     let runtime = PluginRuntime::new(global.runtime_config())?;
     let registry = PluginRegistry::new(runtime.clone());
+    if let Some(path) = &args.plugin {
+        registry.load_bytes(&read_file(path)?)?;
+    }
     let keys: Vec<String> = if args.algorithm == "all" {
         crate::plugins::BUILTIN_PLUGINS
             .iter()
