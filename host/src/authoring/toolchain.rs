@@ -199,8 +199,7 @@ fn build_rust(dir: &Path) -> Result<Vec<u8>> {
                 .into_iter()
                 .filter_map(|f| f.as_str().map(PathBuf::from))
         })
-        .filter(|f| f.extension().is_some_and(|x| x == "wasm"))
-        .next_back()
+        .rfind(|f| f.extension().is_some_and(|x| x == "wasm"))
         .ok_or_else(|| {
             Error::new(
                 ErrorCode::PluginBuildFailed,
