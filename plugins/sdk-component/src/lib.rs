@@ -62,6 +62,10 @@ fn locale_of(code: &str) -> Locale {
     Locale::parse(code).unwrap_or(Locale::En)
 }
 
+// Only in the component: natively the interface's export names
+// (`patchart:sdk/draw@0.1.0#…`) are not valid linker symbols, and the
+// native build exists for `cargo test --workspace` alone.
+#[cfg(target_arch = "wasm32")]
 bindings::export!(Sdk with_types_in bindings);
 
 pub fn style(p: wit::Page) -> Style {
