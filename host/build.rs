@@ -30,7 +30,18 @@ fn main() {
         .to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 
-    for watched in ["plugins", "wit", "Cargo.toml", "Cargo.lock"] {
+    // What the components are built from; not all of plugins/, which also
+    // holds the Python and JavaScript examples with their node_modules and
+    // built .wasm files, none of which this script builds.
+    for watched in [
+        "plugins/charts",
+        "plugins/hostile",
+        "plugins/sdk",
+        "plugins/sdk-component",
+        "wit",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
