@@ -12,7 +12,7 @@
 //! SDK's [`patchart_sdk::specs`] and back.
 
 use patchart_sdk::format::{self, Locale};
-use patchart_sdk::specs::{self, CurveLine, CurvesSpec, Figure, RankedBarsSpec};
+use patchart_sdk::specs::{self, CurveLine, CurvesSpec, Figure, RankedBarsSpec, YearlySpec};
 use patchart_sdk::{Chart, Entry, Measure, RenderError, Style};
 
 mod bindings {
@@ -45,6 +45,11 @@ impl wit::Guest for Sdk {
     fn draw_curves(spec: wit::Curves, page: wit::Page) -> Result<wit::Drawn, String> {
         let spec = curves(spec);
         drawn(specs::draw_curves(&spec, &style(page), &HostMeasure))
+    }
+
+    fn draw_yearly_series(spec: wit::YearlySeries, page: wit::Page) -> Result<wit::Drawn, String> {
+        let spec = yearly(spec);
+        drawn(specs::draw_yearly(&spec, &style(page), &HostMeasure))
     }
 
     fn format_count(value: u64, locale: String) -> String {
@@ -132,6 +137,31 @@ pub fn curves(s: wit::Curves) -> CurvesSpec {
             })
             .collect(),
         fill_gap: s.fill_gap,
+        notes: s.notes,
+        totals: figures(s.totals),
+    }
+}
+
+pub fn yearly(s: wit::YearlySeries) -> YearlySpec {
+    YearlySpec {
+        algorithm: s.algorithm,
+        title: s.title,
+        subtitle: s.subtitle,
+        y_title: s.y_title,
+        series_name: s.series_name,
+        years: s
+            .years
+            .into_iter()
+            .map(|i| Entry {
+                label: i.label,
+                count: i.count,
+            })
+            .collect(),
+        facet: s.facet,
+        first_year: s.first_year,
+        last_year: s.last_year,
+        lag_years: s.lag_years,
+        cumulative: s.cumulative,
         notes: s.notes,
         totals: figures(s.totals),
     }

@@ -28,9 +28,11 @@
 
 mod curves;
 mod ranked;
+mod yearly;
 
 pub use curves::{CurveLine, CurvesSpec, draw_curves};
 pub use ranked::{RankedBarsSpec, draw_ranked_bars};
+pub use yearly::{YearlySpec, draw_yearly};
 
 use crate::RenderError;
 use crate::chart_data::Totals;
