@@ -31,13 +31,13 @@ class Server:
     (None on a restart, or on the second node of a database); `start_s` is
     the seconds from spawn to healthy."""
 
-    def __init__(self, binary, data_dir, need_token=True, timeout_s=120, args=()):
+    def __init__(self, binary, data_dir, need_token=True, timeout_s=120, extra_args=()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(data_dir, "server.stderr"), "a")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
-            [binary, "serve", "--data-dir", data_dir, "--bind", f"127.0.0.1:{self.port}", *args],
+            [binary, "serve", "--data-dir", data_dir, "--bind", f"127.0.0.1:{self.port}", *extra_args],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         # A reader thread drains stdout (so the child never blocks on a full
         # pipe) and hands lines over, so the wait below is bounded in time.

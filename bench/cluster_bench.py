@@ -71,8 +71,8 @@ class Setup:
             args += ["--workers", str(workers)]
         args += ["--max-active-jobs", "1000"]
         # The first node creates the admin; the others start on its database.
-        self.servers = [Server(binary, self.dirs[0], args=args)]
-        self.servers += [Server(binary, d, need_token=False, args=args) for d in self.dirs[1:]]
+        self.servers = [Server(binary, self.dirs[0], extra_args=args)]
+        self.servers += [Server(binary, d, need_token=False, extra_args=args) for d in self.dirs[1:]]
         for s in self.servers[1:]:
             s.token = self.servers[0].token
 
@@ -114,8 +114,23 @@ async def upload_plugin(session, srv, wasm):
     form.add_field("file", wasm, filename="variant.wasm")
     async with session.post(f"{srv.base}/api/plugins/", data=form,
                             headers={"Authorization": f"Bearer {srv.token}"}) as r:
+        body = await r.text()
         if r.status not in (200, 201):
-            raise RuntimeError(f"plugin upload -> {r.status}: {await r.text()}")
+            raise RuntimeError(f"plugin upload -> {r.status}: {body}")
+
+
+async def wait_listed(session, servers, key):
+    """Until every node lists `key` (an upload reaches the others within a
+    second, through the database)."""
+    for srv in servers:
+        for _ in range(500):
+            async with session.get(f"{srv.base}/api/algorithms/",
+                                   headers={"Authorization": f"Bearer {srv.token}"}) as r:
+                if any(a["key"] == key for a in await r.json()):
+                    break
+            await asyncio.sleep(0.01)
+        else:
+            raise RuntimeError(f"{key} never listed on {srv.base}")
 
 
 async def queue_throughput(session, clients, tasks, salt):
@@ -156,6 +171,7 @@ async def measure(setup, export, runs, tasks, wasm, repeats):
         await clients[0].run_job(CHARTS, {"width": 900})          # warm-up: compile caches
         res = {"job": await eight_chart_jobs(clients, runs, 960)}
         await upload_plugin(session, setup.servers[0], wasm)
+        await wait_listed(session, setup.servers, "variant_probe")
         rounds = [await queue_throughput(session, clients, tasks, r) for r in range(repeats)]
         rates = [r["tasks_per_s"] for r in rounds]
         res["queue"] = {"rounds": rounds, "median_tasks_per_s": statistics.median(rates),
@@ -177,7 +193,8 @@ def main():
     a = ap.parse_args()
     with open(a.export, "rb") as f:
         export = f.read()
-    wasm_path = sorted(glob.glob("target/wasm/wasm32-wasip2/*/hostile_variant.wasm"))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    wasm_path = sorted(glob.glob(os.path.join(root, "target/wasm/wasm32-wasip2/*/hostile_variant.wasm")))
     if not wasm_path:
         sys.exit("hostile_variant.wasm not built: run cargo build first")
     with open(wasm_path[0], "rb") as f:

@@ -2,6 +2,10 @@
 //! `wasm32-wasip2` component, so a plain `cargo build` / `cargo test` /
 //! `cargo run` yields a host with its built-in plugins and no second command.
 //!
+//! It also builds the SDK component (plugins/sdk-component), embedded so
+//! `patchart plugin build` can compose it into Python and JavaScript
+//! plugins with no other tool.
+//!
 //! The built-in charts are embedded into the binary; the hostile plugins
 //! (used by the sandbox test suite) are only left on disk, and their
 //! directory is exported as `PATCHART_PLUGIN_BUILD_DIR`.
@@ -14,6 +18,8 @@ use std::process::Command;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "plugin";
+/// The crate of plugins/sdk-component.
+const SDK_COMPONENT: &str = "patchart_sdk_component";
 
 fn main() {
     let manifest_dir =
@@ -24,7 +30,18 @@ fn main() {
         .to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 
-    for watched in ["plugins", "wit", "Cargo.toml", "Cargo.lock"] {
+    // What the components are built from; not all of plugins/, which also
+    // holds the Python and JavaScript examples with their node_modules and
+    // built .wasm files, none of which this script builds.
+    for watched in [
+        "plugins/charts",
+        "plugins/hostile",
+        "plugins/sdk",
+        "plugins/sdk-component",
+        "wit",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
@@ -38,6 +55,10 @@ fn main() {
     let target_dir = cargo_target_dir(&out_dir).join("wasm");
     ensure_wasm_target();
     build_plugins(&root, &target_dir, &packages);
+    // On its own: in the same cargo invocation as the plugins, feature
+    // unification would build the SDK with its `plugin` feature, whose
+    // chart-plugin type section would then be part of this component.
+    build_plugins(&root, &target_dir, &[SDK_COMPONENT.to_string()]);
 
     let wasm_dir = target_dir.join(WASM_TARGET).join(PROFILE);
     let mut code = String::new();
@@ -58,6 +79,19 @@ fn main() {
         .expect("writing to a String cannot fail");
     }
     code.push_str("];\n");
+    let sdk = wasm_dir.join(format!("{SDK_COMPONENT}.wasm"));
+    assert!(
+        sdk.is_file(),
+        "plugin build did not produce {}",
+        sdk.display()
+    );
+    writeln!(
+        code,
+        "/// The SDK's drawing as a component exporting `patchart:sdk/draw`.\n\
+         pub static SDK_COMPONENT: &[u8] = include_bytes!({:?});",
+        sdk.display().to_string()
+    )
+    .expect("writing to a String cannot fail");
     fs::write(out_dir.join("builtin_plugins.rs"), code).expect("write builtin_plugins.rs");
     println!(
         "cargo:rustc-env=PATCHART_PLUGIN_BUILD_DIR={}",

@@ -399,13 +399,25 @@ fn clocks_are_frozen_randomness_is_seeded_and_the_environment_is_empty() {
     assert_eq!(read("cwd"), "/");
 }
 
+/// `wasi:sockets` is linked (CPython and StarlingMonkey import it) but
+/// grants nothing: the plugin loads, and its attempt to connect to a
+/// listener on the host is refused before any packet leaves.
 #[test]
-fn a_plugin_importing_sockets_does_not_load() {
-    let err = runtime()
-        .load(&plugin_wasm("hostile_socket"), None)
-        .expect_err("sockets are not granted");
-    assert_eq!(err.code, ErrorCode::PluginLoadFailed, "{}", err.message);
-    assert!(err.message.contains("wasi:sockets"), "{}", err.message);
+fn a_plugin_using_sockets_loads_but_every_connection_is_refused() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback listener");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let port = listener.local_addr().expect("its port").port();
+    let (code, outcome, _) = run_hostile("hostile_socket", json!({ "port": port }), BACKSTOP);
+    assert_eq!(code, None, "the plugin renders its report: {outcome}");
+    assert!(
+        outcome.starts_with("refused: create-tcp-socket"),
+        "creating a socket must be refused: {outcome}"
+    );
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        Ok((_, from)) => panic!("the plugin connected to the host from {from}"),
+        Err(e) => panic!("the listener failed: {e}"),
+    }
     assert_normal_chart_renders("hostile_socket");
 }
 

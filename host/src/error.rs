@@ -32,6 +32,10 @@ pub enum ErrorCode {
     PluginBuiltin,
     PluginSmokeFailed,
     InvalidLimits,
+    // Plugin authoring (`patchart plugin new|build`).
+    PluginToolMissing,
+    PluginBuildFailed,
+    PluginStarterRefused,
     // Rendering and style.
     RenderFailed,
     InvalidStyle,
@@ -81,6 +85,9 @@ impl ErrorCode {
             ErrorCode::PluginBuiltin => "PLUGIN_BUILTIN",
             ErrorCode::PluginSmokeFailed => "PLUGIN_SMOKE_FAILED",
             ErrorCode::InvalidLimits => "INVALID_LIMITS",
+            ErrorCode::PluginToolMissing => "PLUGIN_TOOL_MISSING",
+            ErrorCode::PluginBuildFailed => "PLUGIN_BUILD_FAILED",
+            ErrorCode::PluginStarterRefused => "PLUGIN_STARTER_REFUSED",
             ErrorCode::RenderFailed => "RENDER_FAILED",
             ErrorCode::InvalidStyle => "INVALID_STYLE",
             ErrorCode::AiNoChartData => "AI_NO_CHART_DATA",

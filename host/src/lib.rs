@@ -18,9 +18,12 @@
 //! - [`describe`]: chart descriptions from `chart_data` (built-in `facts`,
 //!   OpenAI-compatible models);
 //! - [`api`]: the HTTP and WebSocket surface; [`server`] wires it all;
+//! - [`authoring`]: plugin starters and builds in Rust, Python and
+//!   JavaScript (`patchart plugin new|build`);
 //! - [`cli`]: the `patchart` command line.
 
 pub mod api;
+pub mod authoring;
 pub mod catalog;
 pub mod cli;
 pub mod dataset;

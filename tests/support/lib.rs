@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod integrity;
+pub mod polyglot;
 pub mod process;
 pub mod server;
 pub mod workbook;

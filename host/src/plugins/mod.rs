@@ -7,7 +7,9 @@ pub mod registry;
 pub mod runtime;
 pub mod sandbox;
 
-pub use registry::{BUILTIN_PLUGINS, BuiltinPlugin, PLUGIN_BUILD_DIR, PluginRegistry};
+pub use registry::{
+    BUILTIN_PLUGINS, BuiltinPlugin, PLUGIN_BUILD_DIR, PluginRegistry, SDK_COMPONENT,
+};
 pub use runtime::{
     CHART_DATA_SCHEMA, CancelToken, LoadedPlugin, PluginFailure, PluginInfo, PluginLogs,
     PluginOutput, PluginRuntime, RenderTimings, RuntimeConfig,

@@ -15,10 +15,17 @@
 //! - `wasi:random/*` — a fixed-seed generator, so Rust's `HashMap` seeding
 //!   and any sampling a plugin does is reproducible;
 //! - `wasi:filesystem/{types,preopens}` — linked because Rust's std imports
-//!   them, but with no preopened directory there is nothing to open.
+//!   them, but with no preopened directory there is nothing to open;
+//! - `wasi:sockets/{network,instance-network,tcp,tcp-create-socket,udp,
+//!   udp-create-socket,ip-name-lookup}` — linked because the runtimes that
+//!   componentize-py (CPython) and componentize-js (StarlingMonkey) embed
+//!   import them whether or not a plugin uses the network. Every use is
+//!   refused: TCP, UDP and name lookup are switched off, and the address
+//!   check denies every address, so creating a socket, binding, connecting
+//!   or resolving a name all fail with an error the guest can see.
 //!
-//! No sockets, no name lookup, no HTTP: a component importing them fails to
-//! load with `PLUGIN_LOAD_FAILED`.
+//! No HTTP (`wasi:http`) and nothing else: a component importing anything
+//! not listed here fails to load with `PLUGIN_LOAD_FAILED`.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -108,9 +115,14 @@ impl PluginState {
             .secure_random(Deterministic::new(fixed_bytes(0x7061_7463_6861_7274)))
             .insecure_random(Deterministic::new(fixed_bytes(0x5eed_5eed_5eed_5eed)))
             .insecure_random_seed(0x7061_7463_6861_7274)
+            // The network interfaces are linked (see the module docs) but
+            // grant nothing: each switch is off, and should one ever be
+            // turned on by mistake, the address check still refuses every
+            // address.
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
             .build();
         PluginState {
             wasi,
@@ -154,6 +166,7 @@ pub fn add_to_linker(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
     use wasmtime_wasi::filesystem::WasiFilesystem;
     use wasmtime_wasi::p2::bindings as nb;
     use wasmtime_wasi::random::WasiRandom;
+    use wasmtime_wasi::sockets::{WasiSockets, WasiSocketsView};
 
     let l = linker;
     ChartPlugin::add_to_linker::<_, HasSelf<_>>(l, |s| s)?;
@@ -182,6 +195,17 @@ pub fn add_to_linker(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
 
     wasi::filesystem::types::add_to_linker::<_, WasiFilesystem>(l, PluginState::filesystem)?;
     nb::filesystem::preopens::add_to_linker::<_, WasiFilesystem>(l, PluginState::filesystem)?;
+
+    // Linked so CPython and StarlingMonkey components load; every call is
+    // refused by the context built in `PluginState::new`.
+    let network = nb::sockets::network::LinkOptions::default();
+    nb::sockets::network::add_to_linker::<_, WasiSockets>(l, &network, PluginState::sockets)?;
+    nb::sockets::instance_network::add_to_linker::<_, WasiSockets>(l, PluginState::sockets)?;
+    nb::sockets::tcp_create_socket::add_to_linker::<_, WasiSockets>(l, PluginState::sockets)?;
+    wasi::sockets::tcp::add_to_linker::<_, WasiSockets>(l, PluginState::sockets)?;
+    wasi::sockets::udp_create_socket::add_to_linker::<_, WasiSockets>(l, PluginState::sockets)?;
+    wasi::sockets::udp::add_to_linker::<_, WasiSockets>(l, PluginState::sockets)?;
+    nb::sockets::ip_name_lookup::add_to_linker::<_, WasiSockets>(l, PluginState::sockets)?;
     Ok(())
 }
 

@@ -26,6 +26,8 @@
 //! - [`page_check`]: where drawn texts and bars end up, for plugin tests
 //!   (nothing leaves the page, labels do not overlap).
 //! - [`measure_cache`]: a per-render memo in front of the host's measure.
+//! - [`specs`]: declarative charts (ranked bars, curves) drawn from a spec;
+//!   what plugins in Python and JavaScript reach through `patchart:sdk/draw`.
 //!
 //! ```ignore
 //! use patchart_sdk::{ChartPlugin, Chart, Dataset, Measure, PluginInfo, RenderError, Style};
@@ -55,16 +57,23 @@ pub mod params;
 pub mod ranked_bars;
 pub mod scale;
 pub mod series;
+pub mod specs;
 pub mod svg;
 pub mod testing;
 pub mod text;
 pub mod treemap;
 
+// The `chart-plugin` bindings and their adapter. Behind the `plugin`
+// feature (on by default) because the SDK component, which exports
+// `patchart:sdk/draw` instead, must not carry the chart-plugin world's type
+// section: wit-component would then demand `info` and `render` from it.
+#[cfg(feature = "plugin")]
 #[doc(hidden)]
 pub mod guest;
 
 /// Guest bindings generated from `wit/chart.wit`. Plugins do not use them
 /// directly: [`export_plugin!`] adapts a [`ChartPlugin`] to them.
+#[cfg(feature = "plugin")]
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
@@ -243,6 +252,7 @@ pub trait ChartPlugin {
 }
 
 /// Exports a [`ChartPlugin`] as the `chart-plugin` world of the component.
+#[cfg(feature = "plugin")]
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ty) => {

@@ -1,5 +1,6 @@
 //! The `patchart` command line: the plugin author's loop (`inspect`,
-//! `render`, `plugin list|validate`) runs in the same sandbox as the server.
+//! `render`, `plugin new|build|list|validate`) runs in the same sandbox as
+//! the server.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,10 @@ use crate::plugins::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use crate::render::{Rasterizer, Scale};
 use crate::style;
 
+mod plugin;
 mod token;
+
+pub use plugin::PluginCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,7 +58,7 @@ pub enum Command {
     },
     /// Draw one chart: writes chart.svg, chart.png and chart_data.json.
     Render(RenderArgs),
-    /// Inspect plugins.
+    /// Write, build and inspect plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
     /// Run the server: REST API, WebSocket progress and workers, on SQLite
@@ -277,6 +281,9 @@ pub struct BenchArgs {
     /// Print the medians as one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Time this component instead of the built-in plugin of that key.
+    #[arg(long)]
+    pub plugin: Option<PathBuf>,
     /// With `--algorithm all`: also time the replaced system's eight charts
     /// rendered together on this many threads, as the server's workers do.
     #[arg(long, default_value_t = 1)]
@@ -309,18 +316,6 @@ pub struct RenderArgs {
     /// Source format of the input.
     #[arg(long, default_value = "espacenet_excel")]
     pub source_type: String,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PluginCommand {
-    /// One line per available algorithm: key, version, name.
-    List {
-        /// Also load these components.
-        #[arg(long)]
-        plugin: Vec<PathBuf>,
-    },
-    /// Load a component the way the server would and report what it is.
-    Validate { file: PathBuf },
 }
 
 fn parse_scale(s: &str) -> std::result::Result<Scale, String> {
@@ -357,8 +352,7 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         } => inspect(&file, &source_type, json),
         Command::Render(args) => render(&cli.global, args),
-        Command::Plugin(PluginCommand::List { plugin }) => plugin_list(&cli.global, &plugin),
-        Command::Plugin(PluginCommand::Validate { file }) => plugin_validate(&cli.global, &file),
+        Command::Plugin(command) => plugin::run(&cli.global, command),
         Command::Bench(args) => bench(&cli.global, args),
         Command::Serve(args) => serve(&cli.global, args),
         Command::Describe { chart_data, locale } => describe(&chart_data, &locale),
@@ -477,28 +471,6 @@ fn render(global: &GlobalArgs, args: RenderArgs) -> Result<()> {
     Ok(())
 }
 
-fn plugin_list(global: &GlobalArgs, extra: &[PathBuf]) -> Result<()> {
-    let registry = PluginRegistry::new(PluginRuntime::new(global.runtime_config())?);
-    registry.load_builtins()?;
-    for path in extra {
-        registry.load_bytes(&read_file(path)?)?;
-    }
-    for p in registry.list() {
-        println!("{}\t{}\t{}", p.info.key, p.info.version, p.info.name);
-    }
-    Ok(())
-}
-
-fn plugin_validate(global: &GlobalArgs, file: &Path) -> Result<()> {
-    let runtime = PluginRuntime::new(global.runtime_config())?;
-    let p = runtime.load(&read_file(file)?, None)?;
-    println!("ok: {} {} — {}", p.info.key, p.info.version, p.info.name);
-    println!("sha256:          {}", p.sha256);
-    println!("required facets: {}", p.info.required_facets.join(", "));
-    println!("params schema:   {}", p.info.params_schema);
-    Ok(())
-}
-
 pub(crate) fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -601,6 +573,9 @@ fn bench(global: &GlobalArgs, args: BenchArgs) -> Result<()> {
     let dataset = ingest::ingest_path("espacenet_excel", &args.input, &IngestLimits::default())?;
     let runtime = PluginRuntime::new(global.runtime_config())?;
     let registry = PluginRegistry::new(runtime.clone());
+    if let Some(path) = &args.plugin {
+        registry.load_bytes(&read_file(path)?)?;
+    }
     let keys: Vec<String> = if args.algorithm == "all" {
         crate::plugins::BUILTIN_PLUGINS
             .iter()
