@@ -263,10 +263,24 @@ async fn two_thousand_tasks_claimed_by_three_nodes_of_two_workers_each_run_exact
             .probe(&http, &token, job)
             .assert_intact(None, patchart_suite::integrity::Expect::ALL_SUCCEEDED)
             .await;
+        let mut last_task_end = String::new();
         for t in done["image_tasks"].as_array().expect("tasks") {
             assert_eq!(t["attempts"], 1, "claimed once: {t}");
             assert_eq!(t["cache_hit"], false, "{t}");
+            last_task_end = last_task_end.max(t["finished_at"].as_str().expect("end").to_string());
         }
+        // The job ends with its last task, in that task's transaction, not
+        // seconds later when a periodic sweep notices.
+        let ms = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .expect("a timestamp")
+                .timestamp_millis()
+        };
+        let ended = done["finished_at"].as_str().expect("job end");
+        assert!(
+            ms(ended) - ms(&last_task_end) < 1000,
+            "job {job} ended at {ended}, its last task at {last_task_end}"
+        );
     }
     // Each node counts the plugin runs it did: together exactly one per
     // task, and every node took a share.

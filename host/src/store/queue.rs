@@ -193,6 +193,23 @@ impl WriteTx {
     /// come from a subquery and the outcome from `RETURNING`. Only a job
     /// still pending or running changes, so exactly one caller ends it.
     pub async fn finalize_job(&mut self, job_id: &str) -> Result<Finalized> {
+        if self.db.backend == super::Backend::Postgres {
+            // Two workers ending a job's last two tasks at once would each
+            // count the other's task as still running (each statement sees
+            // what had committed when it began), and the job would wait
+            // for the periodic sweep to end. Locking the job first makes
+            // the second wait for the first's commit; the count below then
+            // starts after it. NO KEY UPDATE, not UPDATE: event inserts
+            // (which only share the key) are not held up by it.
+            sqlx::query(
+                self.db
+                    .sql("SELECT id FROM jobs WHERE id = $1 FOR NO KEY UPDATE"),
+            )
+            .bind(job_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        }
         let row: Option<(String, i64, String)> = sqlx::query_as(
             self.db.sql("UPDATE jobs SET \
                  status = CASE WHEN a.active > 0 THEN jobs.status \
