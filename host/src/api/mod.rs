@@ -7,6 +7,7 @@
 mod ai;
 mod algorithms;
 mod auth;
+mod console;
 mod datasets;
 mod deletion;
 mod description_tasks;
@@ -218,10 +219,13 @@ pub fn router(state: AppState) -> Router {
         "/api/session/",
         get(session::get_session).delete(session::end_session),
     );
-    r = r.route(
-        "/login",
-        get(session::login_by_url).post(session::login_by_form),
-    );
+    r = r
+        .route(
+            "/login",
+            get(session::login_by_url).post(session::login_by_form),
+        )
+        .route("/", get(console::index))
+        .route("/console/{file}", get(console::file));
     r = r
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(healthz))
