@@ -2,6 +2,7 @@
 //! a plugin runtime with a compile cache under `target/`, the location
 //! of the optional shared Espacenet export, and skips that CI refuses.
 
+pub mod browser;
 pub mod cluster;
 pub mod integrity;
 pub mod process;

@@ -6,7 +6,9 @@
 //!
 //! Modes: `ok` (a working chart whose title names its version), `trap`
 //! (`info()` panics), `spin` (`info()` never returns), `schema` (`info()`
-//! publishes a params schema that is not valid JSON Schema).
+//! publishes a params schema that is not valid JSON Schema), `markup`
+//! (its name and description are an HTML payload, for the console's
+//! test that plugin text is shown as text).
 //!
 //! `render` burns `params.work` million loop iterations first, so tests can
 //! keep tasks running while they swap versions.
@@ -59,6 +61,10 @@ impl ChartPlugin for Variant {
                 }
             }
             "schema" => info.params_schema = r#"{"type": 12}"#.to_string(),
+            "markup" => {
+                info.name = "<img src=x onerror=alert(1)>".to_string();
+                info.description = "<img src=x onerror=alert(1)>".to_string();
+            }
             _ => {}
         }
         info
