@@ -11,7 +11,7 @@ import { t, getLocale } from "./i18n.js";
 /** Watches job `jobId`, drawing into `root`. Returns a stop function. */
 export function watchJob(root, jobId) {
   const state = { last: 0, job: null, socket: null, stopped: false, failures: 0, poll: null,
-    descriptions: new Map(), refreshing: false, again: false, ended: false };
+    descriptions: new Map(), early: new Map(), refreshing: false, again: false, ended: false };
   const bar = h("progress", { max: "100", value: "0", "aria-label": t("run.title") });
   const pct = h("span", { class: "pct", "data-testid": "progress" }, "0 %");
   const link = h("span", { class: "link-state" });
@@ -112,7 +112,11 @@ export function watchJob(root, jobId) {
         const r = await api("/api/ai/describe/", { method: "POST", json: {
           image_task_id: task.id, provider: provider.value || undefined, model: model.value || undefined,
           locale: locale.value, user_context: context.value.trim() || undefined } });
-        state.descriptions.set(r.description_task_id, { out, copy, go });
+        const d = { out, copy, go };
+        state.descriptions.set(r.description_task_id, d);
+        // A fast provider's events can arrive before this answer did.
+        for (const ev of state.early.get(r.description_task_id) || []) describeEvent(d, ev);
+        state.early.delete(r.description_task_id);
       } catch (e) {
         out.textContent = `${e.code}: ${e.message}`;
         go.disabled = false;
@@ -141,21 +145,31 @@ export function watchJob(root, jobId) {
       h("time", {}, when), " ", h("code", {}, ev.event_type), " ", ev.message || ""));
     if (log.children.length > 400) log.firstElementChild.remove();
     const p = ev.payload || {};
-    const d = p.description_task_id && state.descriptions.get(p.description_task_id);
-    if (d) {
-      if (p.reset) d.out.textContent = "";
-      if (typeof p.chunk === "string") d.out.textContent += p.chunk;
-      if (ev.event_type === "DONE" || ev.event_type === "ERROR") {
-        api(`/api/description-tasks/${encodeURIComponent(p.description_task_id)}/`).then((task) => {
-          d.out.textContent = task.result_text || `${task.error_code}: ${task.error_message}`;
-          d.out.dataset.state = task.status;
-          d.copy.hidden = !task.result_text;
-          d.go.disabled = false;
-        });
+    if (p.description_task_id) {
+      const d = state.descriptions.get(p.description_task_id);
+      if (d) describeEvent(d, ev);
+      else if (state.early.size < 50) {
+        const list = state.early.get(p.description_task_id) || [];
+        list.push(ev);
+        state.early.set(p.description_task_id, list);
       }
       return;
     }
     if (ev.entity_type !== "description_task") refresh();
+  }
+
+  function describeEvent(d, ev) {
+    const p = ev.payload || {};
+    if (p.reset) d.out.textContent = "";
+    if (typeof p.chunk === "string") d.out.textContent += p.chunk;
+    if (ev.event_type === "DONE" || ev.event_type === "ERROR" || ev.event_type === "CANCELLED") {
+      api(`/api/description-tasks/${encodeURIComponent(p.description_task_id)}/`).then((task) => {
+        d.out.textContent = task.result_text || `${task.error_code}: ${task.error_message}`;
+        d.out.dataset.state = task.status;
+        d.copy.hidden = !task.result_text;
+        d.go.disabled = false;
+      }).catch((e) => { d.out.textContent = `${e.code}: ${e.message}`; d.go.disabled = false; });
+    }
   }
 
   function connect() {
