@@ -71,6 +71,41 @@ impl Setup {
     }
 }
 
+async fn upload_plugin(s: &Setup, wasm: Vec<u8>) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(wasm).file_name("plugin.wasm"),
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/plugins/", s.server.base))
+        .bearer_auth(s.server.token.clone().expect("admin token"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload plugin");
+    assert_eq!(r.status(), 201);
+}
+
+/// The job `job` (its id as JSON) and its status, read with the admin's
+/// token.
+async fn job_status(s: &Setup, job: &Value) -> (Value, String) {
+    let job: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/jobs/{}/",
+            s.server.base,
+            job.as_str().unwrap_or("")
+        ))
+        .bearer_auth(s.server.token.clone().expect("admin token"))
+        .send()
+        .await
+        .expect("job")
+        .json()
+        .await
+        .expect("json");
+    let status = job["status"].as_str().unwrap_or("").to_string();
+    (job, status)
+}
+
 /// Signs in with the printed URL (its host swapped for `base`, e.g. a
 /// proxy) and checks the token left the address bar.
 async fn sign_in_by_url(s: &Setup, base: &str) {
@@ -168,12 +203,13 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
     }
     b.shots("03-facet-summary").await;
 
+    upload_plugin(&s, variant("slow", "1.0.0", 3)).await;
     // Charts: three picked, top_n and palette changed; a chart whose
     // facet the export lacks is greyed with the reason.
     b.click("[data-testid=to-charts]").await;
     b.wait(
         "the chart cards",
-        "document.querySelectorAll('.card.algorithm').length > 3",
+        "document.querySelector('#alg-variant_probe')",
         SHORT,
     )
     .await;
@@ -198,6 +234,17 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
     ] {
         b.click(&format!("#alg-{key}")).await;
     }
+    // A fourth chart asked (through its generated form) for more work than
+    // its time limit allows keeps the job running for seconds, so the
+    // connection below is cut mid-job; it fails with its code, shown on
+    // its card.
+    b.click("#alg-variant_probe").await;
+    b.js(
+        "const i = document.querySelector('[data-algorithm=variant_probe] input[name=work]'); \
+         i.value = '1000000'; i.dispatchEvent(new Event('change'))",
+        json!([]),
+    )
+    .await;
     // An out-of-range value is refused inline before anything is sent.
     let set_top_n = "const i = document.querySelector('[data-algorithm=top_patent_countries] input[name=top_n]'); \
          i.value = arguments[0]; i.dispatchEvent(new Event('change')); \
@@ -222,6 +269,12 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
     )
     .await;
     proxy.cut();
+    let job_id = b.js("return location.hash.split('/')[2]", json!([])).await;
+    let (_, mid) = job_status(&s, &job_id).await;
+    assert!(
+        mid == "RUNNING" || mid == "PENDING",
+        "the cut came mid-job, not after it: {mid}"
+    );
     b.wait(
         "a resumed WebSocket",
         "Number(document.querySelector('.link-state').dataset.connections) >= 2",
@@ -255,17 +308,18 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
         done, 3,
         "every chart's DONE once, none lost or repeated: {log:#?}"
     );
-    let job = b.js("return location.hash.split('/')[2]", json!([])).await;
-    let job = job.as_str().expect("job id").to_string();
-    let config: Value = reqwest::Client::new()
-        .get(format!("{}/api/jobs/{job}/", s.server.base))
-        .bearer_auth(s.server.token.clone().expect("token"))
-        .send()
-        .await
-        .expect("job")
-        .json()
-        .await
-        .expect("json");
+    let failed = b
+        .js(
+            "return document.querySelector('.gallery .chart .error')?.textContent",
+            json!([]),
+        )
+        .await;
+    assert!(
+        failed.as_str().unwrap_or("").contains("PLUGIN_TIMEOUT"),
+        "the spinning chart's card shows its error: {failed}"
+    );
+    let (config, status) = job_status(&s, &job_id).await;
+    assert_eq!(status, "PARTIAL_SUCCESS", "{config}");
     assert_eq!(
         config["visualization_config"]["palette"], "vibrant",
         "{config}"
