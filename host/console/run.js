@@ -126,9 +126,11 @@ export function watchJob(root, jobId) {
       for (const p of catalog.providers || []) {
         provider.appendChild(h("option", { value: p.name || p.provider }, p.name || p.provider));
       }
+      // The server's default first choice, as a request without one gets.
+      if (catalog.default_provider) provider.value = catalog.default_provider;
       const fillModels = () => {
         const p = (catalog.providers || []).find((x) => (x.name || x.provider) === provider.value);
-        fill(model, ((p && p.models) || []).map((m) => h("option", { value: m }, m)));
+        fill(model, ((p && p.models) || []).map((m) => h("option", { value: m, selected: p && m === p.default_model }, m)));
       };
       provider.addEventListener("change", fillModels);
       fillModels();
