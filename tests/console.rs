@@ -698,3 +698,65 @@ async fn a_description_streams_from_a_chat_completions_model_into_the_page() {
         .await;
     assert_eq!(text.as_str().unwrap_or(""), whole);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_websockets_the_page_polls_and_a_running_job_can_be_cancelled() {
+    let Some(s) = setup().await else { return };
+    let b = &s.browser;
+    let proxy = CutProxy::start(&s.server.base).await;
+    let base = proxy.base.clone();
+    proxy.refuse_websockets();
+    upload_plugin(&s, variant("slow", "1.0.0", 4)).await;
+    sign_in_by_url(&s, &base).await;
+    let good = s.file("export.xlsx", &standard_export());
+    b.send_keys("#file", &good).await;
+    b.wait(
+        "the summary",
+        "document.querySelector('[data-testid=to-charts]')",
+        SHORT,
+    )
+    .await;
+    b.click("[data-testid=to-charts]").await;
+    b.wait(
+        "the cards",
+        "document.querySelector('#alg-variant_probe')",
+        SHORT,
+    )
+    .await;
+    // A chart that will not finish on its own for seconds.
+    b.click("#alg-variant_probe").await;
+    b.js(
+        "const i = document.querySelector('[data-algorithm=variant_probe] input[name=work]'); \
+         i.value = '1000000'; i.dispatchEvent(new Event('change'))",
+        json!([]),
+    )
+    .await;
+    b.click("#run").await;
+    b.wait(
+        "polling instead of a WebSocket",
+        "document.querySelector('.link-state')?.dataset.mode === 'polling'",
+        LONG,
+    )
+    .await;
+    b.wait(
+        "the chart running",
+        "document.querySelector('.job-status')?.dataset.status === 'RUNNING'",
+        LONG,
+    )
+    .await;
+    b.shots("16-polling").await;
+    b.click(".progress-row button.danger").await;
+    b.wait(
+        "the job cancelled, seen by polling",
+        "document.querySelector('.job-status')?.dataset.status === 'CANCELLED'",
+        LONG,
+    )
+    .await;
+    b.wait(
+        "the cancellation in the polled event log",
+        "[...document.querySelectorAll('.log li')].some(l => l.textContent.includes('CANCELLED'))",
+        LONG,
+    )
+    .await;
+    b.shots("17-cancelled").await;
+}

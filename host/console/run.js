@@ -88,7 +88,7 @@ export function watchJob(root, jobId) {
       parts.push(describeBox(task));
     } else if (task.status === "FAILED") {
       parts.push(h("p", { class: "error" }, h("code", {}, task.error_code || "FAILED"), " ", task.error_message || ""));
-    } else {
+    } else if (task.status === "PENDING" || task.status === "RUNNING") {
       parts.push(h("progress", { max: "100", value: String(task.progress), "aria-label": title }));
     }
     fill(c.el, parts);

@@ -11,6 +11,8 @@
 use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -266,10 +268,13 @@ fn decode_base64(s: &str) -> Vec<u8> {
 }
 
 /// A TCP proxy on loopback in front of `upstream`; [`CutProxy::cut`]
-/// drops every connection open through it, as a network failure would.
+/// drops every connection open through it, as a network failure would;
+/// [`CutProxy::refuse_websockets`] closes every new connection that asks
+/// for a WebSocket upgrade, as some corporate proxies do.
 pub struct CutProxy {
     pub base: String,
     cut: watch::Sender<u64>,
+    refuse_ws: Arc<AtomicBool>,
 }
 
 impl CutProxy {
@@ -281,12 +286,25 @@ impl CutProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (cut, rx) = watch::channel(0u64);
+        let refuse_ws = Arc::new(AtomicBool::new(false));
+        let refusing = refuse_ws.clone();
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 let target = target.clone();
                 let mut rx = rx.clone();
                 rx.mark_unchanged();
+                let refusing = refusing.clone();
                 tokio::spawn(async move {
+                    if refusing.load(Ordering::SeqCst) {
+                        let mut head = [0u8; 2048];
+                        let Ok(n) = client.peek(&mut head).await else {
+                            return;
+                        };
+                        let head = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+                        if head.contains("upgrade: websocket") {
+                            return;
+                        }
+                    }
                     let Ok(mut server) = TcpStream::connect(&target).await else {
                         return;
                     };
@@ -297,7 +315,16 @@ impl CutProxy {
                 });
             }
         });
-        CutProxy { base, cut }
+        CutProxy {
+            base,
+            cut,
+            refuse_ws,
+        }
+    }
+
+    /// From now on, new WebSocket connections are closed at once.
+    pub fn refuse_websockets(&self) {
+        self.refuse_ws.store(true, Ordering::SeqCst);
     }
 
     /// Drops every open connection.
