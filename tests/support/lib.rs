@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod cluster;
+pub mod console;
 pub mod integrity;
 pub mod process;
 pub mod server;
