@@ -135,6 +135,24 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
     assert_eq!(msg, "");
     b.click("label[for=pal-vibrant]").await;
     b.shots("05-charts-and-style").await;
+    // Every control on the page has a name a screen reader reads, and
+    // none is kept out of the keyboard's reach.
+    let unlabelled = b
+        .js(
+            "return [...document.querySelectorAll('input, select, textarea, button')].filter(c => { \
+               if (c.tabIndex < 0) return true; \
+               const byFor = c.id && document.querySelector(`label[for=\"${c.id}\"]`); \
+               return !(byFor || c.closest('label') || c.getAttribute('aria-label') || \
+                        (c.tagName === 'BUTTON' && c.textContent.trim())); \
+             }).map(c => c.outerHTML.slice(0, 120))",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        unlabelled,
+        json!([]),
+        "controls without a label or out of tab order"
+    );
     b.click("#run").await;
 
     // Progress: cut every connection once the first events arrived; the

@@ -95,7 +95,7 @@ async function signOut() {
 }
 
 function steps(current) {
-  return h("ol", { class: "steps", "aria-label": "Steps" },
+  return h("ol", { class: "steps", "aria-label": t("steps") },
     ["step.upload", "step.charts", "step.style", "step.run"].map((k, i) =>
       h("li", { "aria-current": i === current ? "step" : false }, t(k))));
 }
@@ -263,7 +263,7 @@ async function historyPage(arg) {
         h("td", { class: "num" }, String(j.progress_total)),
         h("td", {}, h("a", { href: `#/jobs/${encodeURIComponent(j.id)}` }, t("history.open")), " · ",
           h("a", { href: `#/charts/${encodeURIComponent(j.dataset_id)}` }, t("gallery.again")))))))) : h("p", { class: "muted" }, t("history.none")),
-    h("nav", { class: "pager", "aria-label": "Pages" },
+    h("nav", { class: "pager", "aria-label": t("history.pages") },
       page > 1 ? h("a", { href: go(page - 1) }, t("history.prev")) : null,
       h("span", {}, t("history.page", { p: page, n: pages })),
       page < pages ? h("a", { href: go(page + 1) }, t("history.next")) : null));
