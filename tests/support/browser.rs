@@ -28,7 +28,13 @@ pub struct Browser {
     http: reqwest::Client,
     session: String,
     driver: Child,
+    /// `127.0.0.1:<port>` of the driver and the session's id, to end the
+    /// session from `Drop`, where nothing can be awaited.
+    driver_addr: String,
+    session_id: String,
     shots: PathBuf,
+    /// Dropped after the browser has quit.
+    _profile: tempfile::TempDir,
 }
 
 impl Browser {
@@ -68,14 +74,14 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile = tempfile::tempdir().map_err(|e| e.to_string())?.keep();
+        let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                          "--disable-gpu", "--window-size=1280,1400", "--lang=en-US",
-                         format!("--user-data-dir={}", profile.display())],
+                         format!("--user-data-dir={}", profile.path().display())],
             },
         }}});
         let r: Value = http
@@ -96,7 +102,10 @@ impl Browser {
             http,
             session: format!("{base}/session/{session}"),
             driver,
+            driver_addr: format!("127.0.0.1:{port}"),
+            session_id: session.to_string(),
             shots,
+            _profile: profile,
         })
     }
 
@@ -239,7 +248,22 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Ends the session (the driver then quits its Chromium, which would
+    /// otherwise outlive the driver), then stops the driver. A plain
+    /// blocking request: `Drop` runs inside the test's runtime, where
+    /// nothing can be awaited.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        if let Ok(mut tcp) = std::net::TcpStream::connect(&self.driver_addr) {
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = write!(
+                tcp,
+                "DELETE /session/{} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session_id, self.driver_addr
+            );
+            let mut answer = Vec::new();
+            let _ = tcp.read_to_end(&mut answer);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
