@@ -335,6 +335,9 @@ fn spawn_retention(
                     Err(e) => tracing::warn!(error = %e, "finding expired jobs failed"),
                 }
             }
+            if let Err(e) = store.forget_old_sessions().await {
+                tracing::warn!(error = %e, "forgetting old console sessions failed");
+            }
             if let Err(e) = store.collect_garbage(grace).await {
                 tracing::warn!(error = %e, "collecting unreferenced blobs failed");
             }

@@ -2,7 +2,9 @@
 //! a plugin runtime with a compile cache under `target/`, the location
 //! of the optional shared Espacenet export, and skips that CI refuses.
 
+pub mod browser;
 pub mod cluster;
+pub mod console;
 pub mod integrity;
 pub mod polyglot;
 pub mod process;

@@ -12,6 +12,8 @@ pub struct ServeProcess {
     pub base: String,
     /// The admin token a fresh data dir prints once.
     pub token: Option<String>,
+    /// The console's one-time login URL, printed at every start.
+    pub login_url: Option<String>,
 }
 
 /// Starts `patchart serve` on an ephemeral loopback port with `data_dir`,
@@ -44,6 +46,7 @@ pub fn serve_logged(data_dir: &Path, args: &[&str], log: Option<(&str, &Path)>) 
     let mut lines = BufReader::new(stdout).lines();
     let mut base = None;
     let mut token = None;
+    let mut login_url = None;
     let mut next_is_token = false;
     for line in lines.by_ref() {
         let line = line.expect("line");
@@ -52,6 +55,8 @@ pub fn serve_logged(data_dir: &Path, args: &[&str], log: Option<(&str, &Path)>) 
             next_is_token = false;
         } else if let Some(rest) = line.strip_prefix("patchart listening on ") {
             base = rest.split_whitespace().next().map(str::to_string);
+        } else if let Some(rest) = line.strip_prefix("console: ") {
+            login_url = Some(rest.trim().to_string());
         } else if line.contains("its token") {
             next_is_token = true;
         } else if line.starts_with("ready:") {
@@ -64,5 +69,6 @@ pub fn serve_logged(data_dir: &Path, args: &[&str], log: Option<(&str, &Path)>) 
         child,
         base: base.expect("listening line"),
         token,
+        login_url,
     }
 }

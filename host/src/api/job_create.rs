@@ -323,7 +323,7 @@ enum Upload {
 
 /// Parses an uploaded export; a bad file is a 400 (413 past the limits)
 /// naming `source_data`.
-async fn ingest_upload(
+pub(super) async fn ingest_upload(
     state: &AppState,
     source_type: String,
     file_name: String,
@@ -369,7 +369,7 @@ async fn replay_or_check_limit(
     Ok(None)
 }
 
-fn too_large(limit: u64) -> ApiError {
+pub(super) fn too_large(limit: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "UPLOAD_TOO_LARGE",

@@ -1,13 +1,15 @@
 //! The HTTP and WebSocket surface. Paths follow the seed's Jobs app
 //! (trailing slashes, accepted without them too). Every `/api` call needs
-//! `Authorization: Bearer <token>`; a user sees only their own jobs, tasks,
+//! `Authorization: Bearer <token>` or the console's session cookie; a user sees only their own jobs, tasks,
 //! artifacts and events (others' are 404), admins see all. Errors are JSON
 //! `{"error": {"code", "message", "fields"?}}` with a stable code.
 
 mod ai;
 mod algorithms;
 mod auth;
+mod console;
 mod contract;
+mod datasets;
 mod deletion;
 mod description_tasks;
 mod downloads;
@@ -19,6 +21,7 @@ mod links;
 mod nodes;
 mod openapi;
 mod plugins;
+mod session;
 mod tokens;
 mod views;
 mod ws;
@@ -32,7 +35,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post};
 
-pub use auth::{Admin, Auth, AuthThrottle};
+pub use auth::{Admin, Auth, AuthThrottle, SESSION_COOKIE};
 pub use error::ApiError;
 pub use nodes::NODE_SILENT_AFTER_MS;
 
@@ -131,7 +134,18 @@ pub fn router(state: AppState) -> Router {
         "/api/jobs/{id}/",
         get(jobs::get_job).delete(deletion::delete_job),
     );
-    r = both(r, "/api/datasets/{id}/", delete(deletion::delete_dataset));
+    r = both(
+        r,
+        "/api/datasets/",
+        get(datasets::list_datasets)
+            .post(datasets::upload_dataset)
+            .layer(upload_body),
+    );
+    r = both(
+        r,
+        "/api/datasets/{id}/",
+        get(datasets::get_dataset).delete(datasets::delete_dataset),
+    );
     r = both(r, "/api/jobs/{id}/cancel/", post(jobs::cancel_job));
     r = both(r, "/api/jobs/{id}/events/", get(jobs::list_job_events));
     r = both(r, "/api/jobs/{id}/download/", get(downloads::download_job));
@@ -203,6 +217,18 @@ pub fn router(state: AppState) -> Router {
     r = both(r, "/api/ai/describe/", post(ai::describe));
     r = both(r, "/api/ai/models/", get(ai::models));
     r = both(r, "/ws/jobs/{id}/", get(ws::job_events));
+    r = both(
+        r,
+        "/api/session/",
+        get(session::get_session).delete(session::end_session),
+    );
+    r = r
+        .route(
+            "/login",
+            get(session::login_by_url).post(session::login_by_form),
+        )
+        .route("/", get(console::index))
+        .route("/console/{file}", get(console::file));
     r = r
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(healthz))

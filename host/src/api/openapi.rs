@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    ai, algorithms, deletion, description_tasks, downloads, image_tasks, job_create, jobs, nodes,
-    plugins, tokens, views, ws,
+    ai, algorithms, datasets, deletion, description_tasks, downloads, image_tasks, job_create,
+    jobs, nodes, plugins, session, tokens, views, ws,
 };
 
 #[derive(OpenApi)]
@@ -22,7 +22,9 @@ use super::{
         plugins::list_plugins, plugins::upload_plugin, plugins::get_plugin, plugins::patch_plugin,
         plugins::retire_plugin, nodes::list_nodes,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
-        deletion::delete_job, deletion::delete_dataset,
+        deletion::delete_job,
+        datasets::upload_dataset, datasets::list_datasets, datasets::get_dataset, datasets::delete_dataset,
+        session::get_session, session::end_session,
         ai::describe, ai::models,
         ws::job_events, super::healthz, super::metrics,
     ),
@@ -35,7 +37,8 @@ use super::{
         crate::catalog::PluginPatch, crate::catalog::LimitsPatch, crate::catalog::DirectoryError,
         crate::plugins::registry::PluginSource, crate::plugins::registry::PluginStatus,
         nodes::NodeList, nodes::NodeView, crate::store::LeasedTask,
-        deletion::JobDeleted, deletion::DatasetDeletedView, crate::store::DatasetDeleted,
+        deletion::JobDeleted, datasets::DatasetDeletedView, datasets::DatasetDetail, datasets::FacetDetail, datasets::TopEntry,
+        session::SessionView, crate::store::DatasetDeleted,
         tokens::TokenList, tokens::TokenView, tokens::TokenCreate, tokens::TokenCreated, crate::store::TokenRow,
         ai::DescribeRequest, ai::DescribeAccepted, crate::describe::Catalog, crate::describe::ProviderInfo,
     )),
@@ -51,6 +54,14 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // The console's cookie, set by `/login`; state-changing requests it
+        // authorises must come from the same site.
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::new(super::SESSION_COOKIE),
+            )),
         );
     }
 }

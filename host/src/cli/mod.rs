@@ -517,6 +517,13 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
         } else {
             None
         };
+        // Like Jupyter, every start prints a fresh console login URL: its
+        // token works once, for a day, and signs in as the admin; whoever
+        // reads this output runs the server anyway.
+        let login = match store.user_named("admin").await? {
+            Some(admin) if admin.is_admin() => Some(store.create_login_token(&admin).await?),
+            _ => None,
+        };
         let server = crate::server::start(config).await?;
         let url = format!("http://{}", server.addr());
         println!(
@@ -529,6 +536,9 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
             println!("created user admin; its token (shown once, keep it):");
             println!("{token}");
             println!("try: curl -H 'Authorization: Bearer {token}' {url}/api/algorithms/");
+        }
+        if let Some(login) = login {
+            println!("console: {url}/login?token={login}");
         }
         println!("ready: {url}/healthz");
         server.wait_for_signal().await;

@@ -19,6 +19,7 @@ mod plugins;
 mod postgres;
 mod queue;
 mod retention;
+mod sessions;
 mod sql;
 mod sqlite;
 mod task_control;
@@ -39,6 +40,7 @@ pub use plugins::{PluginRecord, PluginStats};
 pub use postgres::ScratchDatabase;
 pub use queue::WriteTx;
 pub use retention::DatasetDeleted;
+pub use sessions::{LOGIN_TOKEN_LIFETIME_MS, SESSION_LIFETIME_MS};
 pub use sql::Backend;
 pub use task_control::TaskChange;
 pub use tokens::{NewToken, TokenRow};
@@ -442,6 +444,39 @@ impl Store {
         .fetch_one(&self.db.read)
         .await
         .map_err(db)
+    }
+
+    /// The datasets `user` has uploaded (or been given), most recently
+    /// uploaded first, for views (canonical JSON left out when the summary
+    /// makes it unnecessary), and how many there are in all.
+    pub async fn datasets_of(
+        &self,
+        user: &User,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<DatasetRow>, i64)> {
+        let rows = sqlx::query_as(self.db.sql(
+            "SELECT d.id, d.sha256, d.source_type, d.file_name, d.size_bytes, \
+             CASE WHEN d.summary IS NULL THEN d.canonical ELSE '' END AS canonical, \
+             a.created_at, d.summary \
+             FROM datasets d JOIN dataset_access a ON a.dataset_id = d.id \
+             WHERE a.user_id = $1 ORDER BY a.created_at DESC, d.id LIMIT $2 OFFSET $3",
+        ))
+        .bind(&user.id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.db.read)
+        .await
+        .map_err(db)?;
+        let (count,): (i64,) = sqlx::query_as(
+            self.db
+                .sql("SELECT COUNT(*) FROM dataset_access WHERE user_id = $1"),
+        )
+        .bind(&user.id)
+        .fetch_one(&self.db.read)
+        .await
+        .map_err(db)?;
+        Ok((rows, count))
     }
 
     pub async fn dataset(&self, id: &str) -> Result<DatasetRow> {

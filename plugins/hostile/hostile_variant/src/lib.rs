@@ -6,7 +6,11 @@
 //!
 //! Modes: `ok` (a working chart whose title names its version), `trap`
 //! (`info()` panics), `spin` (`info()` never returns), `schema` (`info()`
-//! publishes a params schema that is not valid JSON Schema).
+//! publishes a params schema that is not valid JSON Schema), `markup`
+//! (its name and description are an HTML payload, for the console's
+//! test that plugin text is shown as text), `slow` (publishes `work` in
+//! its params schema, so a form generated from it can ask for a long
+//! render).
 //!
 //! `render` burns `params.work` million loop iterations first, so tests can
 //! keep tasks running while they swap versions.
@@ -59,6 +63,13 @@ impl ChartPlugin for Variant {
                 }
             }
             "schema" => info.params_schema = r#"{"type": 12}"#.to_string(),
+            "slow" => {
+                info.params_schema = r#"{"type":"object","properties":{"work":{"type":"integer","minimum":0,"maximum":1000000,"default":0,"description":"Million loop iterations before drawing."}}}"#.to_string();
+            }
+            "markup" => {
+                info.name = "<img src=x onerror=alert(1)>".to_string();
+                info.description = "<img src=x onerror=alert(1)>".to_string();
+            }
             _ => {}
         }
         info
