@@ -5,5 +5,7 @@
 
 libfuzzer_sys::fuzz_target!(
     init: patchart_fuzz::report_caught_parser_panics(),
-    |data: &[u8]| patchart_fuzz::ingest(data)
+    |data: &[u8]| {
+        patchart_fuzz::ingest(data);
+    }
 );

@@ -31,16 +31,32 @@ fn compile_cache() -> PathBuf {
 
 /// Workbook bytes (xlsx, ods or xls: the format is sniffed from the
 /// content, as for an upload) become a dataset or an `INGEST_*` error.
-pub fn ingest(data: &[u8]) {
+///
+/// Mutating a real xlsx or ods mostly breaks its deflate streams and
+/// CRCs, so the parsers behind them see little. An input starting with a
+/// NUL byte is therefore a workbook's parts instead, zipped here with
+/// correct sizes and CRCs ([`workbook_from_parts`]). No upload starts with
+/// NUL and is a workbook, so nothing the raw form could reach is lost.
+/// Returns the dataset, if the input was one.
+pub fn ingest(data: &[u8]) -> Option<Dataset> {
+    let zipped;
+    let bytes = match data.split_first() {
+        Some((0, parts)) => {
+            zipped = workbook_from_parts(parts);
+            &zipped[..]
+        }
+        _ => data,
+    };
     match ingest::ingest_bytes(
         "espacenet_excel",
         "upload.xlsx",
-        data,
+        bytes,
         &IngestLimits::default(),
     ) {
         Ok(dataset) => {
             assert_eq!(dataset.sha256.len(), 64, "sha256 is lower-case hex");
             assert!(!dataset.facets.is_empty(), "a dataset has a facet");
+            Some(dataset)
         }
         Err(e) => {
             assert!(
@@ -48,8 +64,59 @@ pub fn ingest(data: &[u8]) {
                 "ingest failed with a non-ingest code: {e}"
             );
             assert!(!e.message.is_empty(), "{:?} without a message", e.code);
+            None
         }
     }
+}
+
+const XLSX_CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#;
+const XLSX_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+const XLSX_WORKBOOK_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
+const XLSX_WORKBOOK: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Countries (family)" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+const ODS_MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+
+/// A workbook zipped from fuzzed parts (entries stored, so sizes and CRCs
+/// are right). `parts` is a kind byte then NUL-separated parts: `O`, the
+/// `content.xml` of an ods; anything else, an xlsx of one sheet named
+/// "Countries (family)": its sheet XML, then (optionally) its shared
+/// strings, then (optionally) a workbook.xml replacing the fixed one.
+pub fn workbook_from_parts(parts: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let (kind, rest) = parts.split_first().unwrap_or((&b'X', &[]));
+    let mut pieces = rest.split(|&b| b == 0);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut entries: Vec<(&str, &[u8])> = Vec::new();
+    if *kind == b'O' {
+        entries.push((
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ));
+        entries.push(("META-INF/manifest.xml", ODS_MANIFEST.as_bytes()));
+        entries.push(("content.xml", pieces.next().unwrap_or(b"")));
+    } else {
+        let sheet = pieces.next().unwrap_or(b"");
+        let shared = pieces.next();
+        let workbook = pieces.next().unwrap_or(XLSX_WORKBOOK.as_bytes());
+        entries.push(("[Content_Types].xml", XLSX_CONTENT_TYPES.as_bytes()));
+        entries.push(("_rels/.rels", XLSX_RELS.as_bytes()));
+        entries.push(("xl/_rels/workbook.xml.rels", XLSX_WORKBOOK_RELS.as_bytes()));
+        entries.push(("xl/workbook.xml", workbook));
+        entries.push(("xl/worksheets/sheet1.xml", sheet));
+        if let Some(shared) = shared {
+            entries.push(("xl/sharedStrings.xml", shared));
+        }
+    }
+    for (name, bytes) in entries {
+        zip.start_file(name, stored).expect("writing to memory");
+        zip.write_all(bytes).expect("writing to memory");
+    }
+    zip.finish().expect("writing to memory").into_inner()
 }
 
 /// Lets the ingest target keep running past a panic that
