@@ -571,7 +571,16 @@ pub fn check_params(validator: &jsonschema::Validator, params: &Value) -> Result
 /// targets and the corpus replay test call exactly what loading calls.
 #[doc(hidden)]
 pub fn compile_params_schema(schema: &Value) -> std::result::Result<jsonschema::Validator, String> {
-    if !jsonschema::meta::is_valid(schema) {
+    // `meta::is_valid` panics when the `$schema` names no meta-schema it
+    // can resolve (a plugin's choice: any string, even one that is no
+    // URI); `meta::validator_for` says so as an error.
+    let meta = jsonschema::meta::validator_for(schema).map_err(|e| {
+        format!(
+            "info().params_schema declares a $schema this host cannot check it against ({e}); \
+             omit $schema or name a JSON Schema draft (4, 6, 7, 2019-09 or 2020-12)"
+        )
+    })?;
+    if !meta.is_valid(schema) {
         return Err("info().params_schema is not a valid JSON Schema".to_string());
     }
     jsonschema::validator_for(schema)
@@ -723,4 +732,29 @@ fn spawn_epoch_ticker(engine: &Engine, tick: Duration) -> std::io::Result<()> {
             }
         })
         .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::compile_params_schema;
+
+    #[test]
+    fn a_params_schema_with_an_unusable_meta_schema_is_refused_not_a_panic() {
+        // Found by the params fuzzer: jsonschema's `meta::is_valid` panics
+        // on these, and plugins choose their schema.
+        for bad in ["::pr:::::p]*", "https://example.com/my-own-meta-schema"] {
+            let e = compile_params_schema(&json!({"$schema": bad, "type": "object"}))
+                .expect_err("refused");
+            assert!(e.contains("$schema"), "{e}");
+        }
+        for draft in [
+            "http://json-schema.org/draft-07/schema#",
+            "https://json-schema.org/draft/2020-12/schema",
+        ] {
+            assert!(compile_params_schema(&json!({"$schema": draft, "type": "object"})).is_ok());
+        }
+        assert!(compile_params_schema(&json!({"type": "nonsense"})).is_err());
+    }
 }
