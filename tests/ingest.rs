@@ -1005,7 +1005,7 @@ fn ingest_err_or_hang(bytes: Vec<u8>) -> Error {
 }
 
 #[test]
-fn an_ods_whose_content_ends_inside_a_table_is_refused_not_read_forever() {
+fn an_ods_whose_content_is_not_well_formed_is_refused_not_read_forever() {
     // Found by the ingest fuzzer: calamine reads a table until its end tag
     // and never stops at the end of the file.
     let unclosed_table = "<office:document-content><office:body><office:spreadsheet>\
@@ -1015,7 +1015,7 @@ fn an_ods_whose_content_ends_inside_a_table_is_refused_not_read_forever() {
          </office:document-content>";
     let e = ingest_err_or_hang(ods_from_content(unclosed_table));
     assert_eq!(e.code, ErrorCode::IngestCorrupt, "{e}");
-    assert!(e.message.contains("ends inside a table"), "{e}");
+    assert!(e.message.contains("not well-formed"), "{e}");
 
     // A cell comment is read until its own end tag, even past the table's.
     let unclosed_comment = "<office:document-content><office:body><office:spreadsheet>\
@@ -1025,5 +1025,12 @@ fn an_ods_whose_content_ends_inside_a_table_is_refused_not_read_forever() {
          </office:body></office:document-content>";
     let e = ingest_err_or_hang(ods_from_content(unclosed_comment));
     assert_eq!(e.code, ErrorCode::IngestCorrupt, "{e}");
-    assert!(e.message.contains("ends inside a cell comment"), "{e}");
+    assert!(e.message.contains("closes <office:annotation>"), "{e}");
+    // Or simply stops before a table's end.
+    let e = ingest_err_or_hang(ods_from_content(
+        "<office:document-content><office:body><office:spreadsheet>\
+         <table:table table:name=\"Countries (family)\"><table:table-row>",
+    ));
+    assert_eq!(e.code, ErrorCode::IngestCorrupt, "{e}");
+    assert!(e.message.contains("ends inside <table:table-row>"), "{e}");
 }

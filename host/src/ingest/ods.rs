@@ -147,24 +147,37 @@ pub(crate) fn estimate_content<R: BufRead>(reader: R, limits: &IngestLimits) -> 
     };
     let mut xml = xml_reader(reader);
     let mut buf = Vec::new();
-    // calamine reads a table until its end tag and an annotation until its
-    // end tag, ignoring everything else, the end of the file included: a
-    // content.xml that ends inside either makes it loop forever. Inside an
-    // annotation even a table's end tag is skipped, so it does not close
-    // the table here either.
-    let (mut in_table, mut in_annotation) = (false, false);
+    // calamine reads a table until its end tag, and a cell comment until
+    // its own, ignoring everything else, the end of the file included: a
+    // content.xml that ends inside one makes it loop forever, and which
+    // end tag it takes for whose depends on how it skips what it does not
+    // read. In well-formed XML every element ends where it should, so only
+    // well-formed content reaches it.
+    let mut open: Vec<String> = Vec::new();
     loop {
-        match xml.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) if e.name().as_ref() == "office:annotation" => {
-                in_annotation = true;
-                est.add_text(1)?;
+        let event = xml.read_event_into(&mut buf);
+        match &event {
+            Ok(Event::Start(e)) => open.push(e.name().into_inner().to_string()),
+            Ok(Event::End(e)) => {
+                let closed = open.pop();
+                if closed.as_deref() != Some(e.name().into_inner()) {
+                    return Err(corrupt(format!(
+                        "its content.xml is not well-formed: </{}> closes {}",
+                        e.name().into_inner(),
+                        closed.map_or("nothing".to_string(), |n| format!("<{n}>"))
+                    )));
+                }
             }
-            Ok(Event::End(e)) if e.name().as_ref() == "office:annotation" => {
-                in_annotation = false;
+            Ok(Event::Eof) => {
+                if let Some(n) = open.last() {
+                    return Err(corrupt(format!("its content.xml ends inside <{n}>")));
+                }
             }
+            _ => {}
+        }
+        match event {
             Ok(Event::Start(e)) => match e.name().as_ref() {
                 "table:table" => {
-                    in_table = true;
                     let name = attr(&e, "table:name").unwrap_or_default();
                     est.start_table(name)?;
                 }
@@ -198,11 +211,7 @@ pub(crate) fn estimate_content<R: BufRead>(reader: R, limits: &IngestLimits) -> 
                 _ => est.add_text(1)?,
             },
             Ok(Event::End(e)) => match e.name().as_ref() {
-                "table:table" if in_annotation => {}
-                "table:table" => {
-                    in_table = false;
-                    est.end_table()?;
-                }
+                "table:table" => est.end_table()?,
                 "table:table-row" => est.end_row()?,
                 "table:table-cell" | "table:covered-table-cell" => est.end_cell()?,
                 _ => {}
@@ -210,16 +219,6 @@ pub(crate) fn estimate_content<R: BufRead>(reader: R, limits: &IngestLimits) -> 
             Ok(Event::Text(t)) => est.add_text(t.len() as u64)?,
             Ok(Event::CData(t)) => est.add_text(t.len() as u64)?,
             Ok(Event::GeneralRef(_)) => est.add_text(4)?,
-            Ok(Event::Eof) if in_table || in_annotation => {
-                return Err(corrupt(format!(
-                    "its content.xml ends inside {}",
-                    if in_annotation {
-                        "a cell comment"
-                    } else {
-                        "a table"
-                    }
-                )));
-            }
             Ok(Event::Eof) => return est.end_table(),
             // calamine parses the same bytes with the same settings and
             // stops at the same error; everything before it was counted.
