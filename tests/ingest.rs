@@ -989,3 +989,48 @@ fn the_bomb_fixture_is_a_real_deflate_stream() {
         .expect("inflate");
     assert!(inflated == expected, "inflated {} bytes", inflated.len());
 }
+
+/// Ingests on another thread and gives up after [`RUNAWAY`]: a reader that
+/// loops forever must fail the test, not hang the suite.
+fn ingest_err_or_hang(bytes: Vec<u8>) -> Error {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(ingest(&bytes));
+    });
+    match rx.recv_timeout(RUNAWAY) {
+        Ok(Ok(d)) => panic!("expected an error, got {} facets", d.facets.len()),
+        Ok(Err(e)) => e,
+        Err(_) => panic!("still reading after {RUNAWAY:?}: the reader hangs"),
+    }
+}
+
+#[test]
+fn an_ods_whose_content_is_not_well_formed_is_refused_not_read_forever() {
+    // Found by the ingest fuzzer: calamine reads a table until its end tag
+    // and never stops at the end of the file.
+    let unclosed_table = "<office:document-content><office:body><office:spreadsheet>\
+         <table:table table:name=\"Countries (family)\"><table:table-row>\
+         <table:table-cell office:value-type=\"string\"><text:p>JP</text:p></table:table-cell>\
+         </table:table-row></table:taboe></office:spreadsheet></office:body>\
+         </office:document-content>";
+    let e = ingest_err_or_hang(ods_from_content(unclosed_table));
+    assert_eq!(e.code, ErrorCode::IngestCorrupt, "{e}");
+    assert!(e.message.contains("not well-formed"), "{e}");
+
+    // A cell comment is read until its own end tag, even past the table's.
+    let unclosed_comment = "<office:document-content><office:body><office:spreadsheet>\
+         <table:table table:name=\"Countries (family)\"><table:table-row>\
+         <table:table-cell office:value-type=\"string\"><office:annotation><text:p>note\
+         </text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>\
+         </office:body></office:document-content>";
+    let e = ingest_err_or_hang(ods_from_content(unclosed_comment));
+    assert_eq!(e.code, ErrorCode::IngestCorrupt, "{e}");
+    assert!(e.message.contains("closes <office:annotation>"), "{e}");
+    // Or simply stops before a table's end.
+    let e = ingest_err_or_hang(ods_from_content(
+        "<office:document-content><office:body><office:spreadsheet>\
+         <table:table table:name=\"Countries (family)\"><table:table-row>",
+    ));
+    assert_eq!(e.code, ErrorCode::IngestCorrupt, "{e}");
+    assert!(e.message.contains("ends inside <table:table-row>"), "{e}");
+}

@@ -147,8 +147,35 @@ pub(crate) fn estimate_content<R: BufRead>(reader: R, limits: &IngestLimits) -> 
     };
     let mut xml = xml_reader(reader);
     let mut buf = Vec::new();
+    // calamine reads a table until its end tag, and a cell comment until
+    // its own, ignoring everything else, the end of the file included: a
+    // content.xml that ends inside one makes it loop forever, and which
+    // end tag it takes for whose depends on how it skips what it does not
+    // read. In well-formed XML every element ends where it should, so only
+    // well-formed content reaches it.
+    let mut open: Vec<String> = Vec::new();
     loop {
-        match xml.read_event_into(&mut buf) {
+        let event = xml.read_event_into(&mut buf);
+        match &event {
+            Ok(Event::Start(e)) => open.push(e.name().into_inner().to_string()),
+            Ok(Event::End(e)) => {
+                let closed = open.pop();
+                if closed.as_deref() != Some(e.name().into_inner()) {
+                    return Err(corrupt(format!(
+                        "its content.xml is not well-formed: </{}> closes {}",
+                        e.name().into_inner(),
+                        closed.map_or("nothing".to_string(), |n| format!("<{n}>"))
+                    )));
+                }
+            }
+            Ok(Event::Eof) => {
+                if let Some(n) = open.last() {
+                    return Err(corrupt(format!("its content.xml ends inside <{n}>")));
+                }
+            }
+            _ => {}
+        }
+        match event {
             Ok(Event::Start(e)) => match e.name().as_ref() {
                 "table:table" => {
                     let name = attr(&e, "table:name").unwrap_or_default();

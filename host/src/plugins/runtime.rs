@@ -102,27 +102,7 @@ impl LoadedPlugin {
     /// Checks `params` against the plugin's published schema; the error
     /// names each failing field (`params/top_n: 500 is greater than ...`).
     pub fn validate_params(&self, params: &Value) -> Result<()> {
-        let errors: Vec<String> = self
-            .params_validator
-            .iter_errors(params)
-            .take(5)
-            .map(|e| {
-                let path = e.instance_path().to_string();
-                if path.is_empty() {
-                    format!("params: {e}")
-                } else {
-                    format!("params{path}: {e}")
-                }
-            })
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorCode::PluginInvalidParams,
-                errors.join("; "),
-            ))
-        }
+        check_params(&self.params_validator, params)
     }
 
     /// Each parameter's `default` from the schema's top-level properties.
@@ -363,13 +343,7 @@ impl PluginRuntime {
             .0;
         let params_schema: Value = serde_json::from_str(&info.params_schema)
             .map_err(|e| fail(format!("info().params_schema is not JSON: {e}")))?;
-        if !jsonschema::meta::is_valid(&params_schema) {
-            return Err(fail(
-                "info().params_schema is not a valid JSON Schema".to_string(),
-            ));
-        }
-        let params_validator = jsonschema::validator_for(&params_schema)
-            .map_err(|e| fail(format!("info().params_schema cannot be compiled: {e}")))?;
+        let params_validator = compile_params_schema(&params_schema).map_err(fail)?;
         if !is_valid_key(&info.key) {
             return Err(fail(format!(
                 "info().key {:?} must be 1-64 chars of a-z, 0-9 and _",
@@ -566,6 +540,53 @@ fn classify(
     }
 }
 
+/// Checks `params` against a compiled params schema; the error names each
+/// failing field (`params/top_n: 500 is greater than ...`), at most five.
+#[doc(hidden)]
+pub fn check_params(validator: &jsonschema::Validator, params: &Value) -> Result<()> {
+    let errors: Vec<String> = validator
+        .iter_errors(params)
+        .take(5)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            if path.is_empty() {
+                format!("params: {e}")
+            } else {
+                format!("params{path}: {e}")
+            }
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::PluginInvalidParams,
+            errors.join("; "),
+        ))
+    }
+}
+
+/// Compiles the params schema a plugin publishes in `info()`: a plugin is
+/// refused at load time unless this succeeds. Public (hidden) so the fuzz
+/// targets and the corpus replay test call exactly what loading calls.
+#[doc(hidden)]
+pub fn compile_params_schema(schema: &Value) -> std::result::Result<jsonschema::Validator, String> {
+    // `meta::is_valid` panics when the `$schema` names no meta-schema it
+    // can resolve (a plugin's choice: any string, even one that is no
+    // URI); `meta::validator_for` says so as an error.
+    let meta = jsonschema::meta::validator_for(schema).map_err(|e| {
+        format!(
+            "info().params_schema declares a $schema this host cannot check it against ({e}); \
+             omit $schema or name a JSON Schema draft (4, 6, 7, 2019-09 or 2020-12)"
+        )
+    })?;
+    if !meta.is_valid(schema) {
+        return Err("info().params_schema is not a valid JSON Schema".to_string());
+    }
+    jsonschema::validator_for(schema)
+        .map_err(|e| format!("info().params_schema cannot be compiled: {e}"))
+}
+
 fn chart_data_validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
@@ -573,6 +594,25 @@ fn chart_data_validator() -> &'static jsonschema::Validator {
             .expect("the committed chart-data schema is JSON");
         jsonschema::validator_for(&schema).expect("the committed chart-data schema compiles")
     })
+}
+
+/// [`validate_output`] on a plugin answer given as its parts: what the
+/// fuzz targets and the corpus replay test call, so they exercise the very
+/// checks a render's output goes through.
+#[doc(hidden)]
+pub fn validate_chart_output(
+    limits: &PluginLimits,
+    svg: String,
+    chart_data: String,
+) -> std::result::Result<Value, String> {
+    validate_output(
+        limits,
+        &wit::Chart {
+            svg,
+            chart_data,
+            warnings: Vec::new(),
+        },
+    )
 }
 
 /// Checks sizes, then that chart_data is JSON following the schema.
@@ -692,4 +732,29 @@ fn spawn_epoch_ticker(engine: &Engine, tick: Duration) -> std::io::Result<()> {
             }
         })
         .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::compile_params_schema;
+
+    #[test]
+    fn a_params_schema_with_an_unusable_meta_schema_is_refused_not_a_panic() {
+        // Found by the params fuzzer: jsonschema's `meta::is_valid` panics
+        // on these, and plugins choose their schema.
+        for bad in ["::pr:::::p]*", "https://example.com/my-own-meta-schema"] {
+            let e = compile_params_schema(&json!({"$schema": bad, "type": "object"}))
+                .expect_err("refused");
+            assert!(e.contains("$schema"), "{e}");
+        }
+        for draft in [
+            "http://json-schema.org/draft-07/schema#",
+            "https://json-schema.org/draft/2020-12/schema",
+        ] {
+            assert!(compile_params_schema(&json!({"$schema": draft, "type": "object"})).is_ok());
+        }
+        assert!(compile_params_schema(&json!({"type": "nonsense"})).is_err());
+    }
 }
