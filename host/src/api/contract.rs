@@ -7,9 +7,17 @@
 
 use serde_json::{Map, Value, json};
 
-/// `(operation, status, link name, target operation, parameters)`:
-/// where each answer's ids lead.
-const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+/// `(operation, status, link name, target operation, parameters)`.
+type Link = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// Where each answer's ids lead.
+const LINKS: &[Link] = &[
     (
         "create_job",
         "201",
