@@ -70,7 +70,7 @@ impl Node {
         // PATCHART_TEST_NODE_LOGS=<dir> keeps each node's warnings there,
         // for a failure to be read after the fact.
         let log = std::env::var_os("PATCHART_TEST_NODE_LOGS")
-            .map(|d| std::path::PathBuf::from(d).join(format!("node-{}.log", uuid_like())));
+            .map(|d| std::path::PathBuf::from(d).join(format!("node-{}.log", next_log_name())));
         let p = crate::process::serve_logged(
             dir.path(),
             &args,
@@ -223,7 +223,7 @@ impl Node {
     }
 }
 
-fn uuid_like() -> String {
+fn next_log_name() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     format!(

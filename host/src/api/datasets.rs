@@ -10,9 +10,9 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use super::job_create::{Upload, read_upload};
 use super::jobs::page_window;
 use super::links::RequestUrl;
 use super::views::{DatasetSummary, ErrorBody, Page};
@@ -193,20 +193,12 @@ pub async fn upload_dataset(
     if !fields.is_empty() {
         return Err(ApiError::validation(fields));
     }
-    let sha = hex::encode(Sha256::digest(&bytes));
-    let known = state
-        .store
-        .dataset_meta_by_sha(&sha)
-        .await?
-        .filter(|d| d.source_type == source_type);
-    let (id, status) = match known {
-        Some(row) => {
+    let (id, status) = match read_upload(&state, source_type, file_name, bytes).await? {
+        Upload::Known(row) => {
             state.store.grant_dataset(&user, &row.id).await?;
             (row.id, StatusCode::OK)
         }
-        None => {
-            let (dataset, bytes) =
-                super::job_create::ingest_upload(&state, source_type, file_name, bytes).await?;
+        Upload::Parsed(dataset, bytes) => {
             let row = state.store.put_dataset(&user, &dataset, &bytes).await?;
             (row.id, StatusCode::CREATED)
         }

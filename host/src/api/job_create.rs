@@ -176,22 +176,7 @@ pub async fn create_job(
         if !fields.is_empty() {
             return Err(ApiError::validation(fields));
         }
-        // Datasets are content-addressed: bytes already ingested as this
-        // source type are not parsed again, only shared with this user.
-        let sha = hex::encode(Sha256::digest(&bytes));
-        let known = state
-            .store
-            .dataset_meta_by_sha(&sha)
-            .await?
-            .filter(|d| d.source_type == source_type);
-        let upload = match known {
-            Some(row) => Upload::Known(row),
-            None => {
-                let (dataset, bytes) =
-                    ingest_upload(&state, source_type.clone(), file_name, bytes).await?;
-                Upload::Parsed(Box::new(dataset), bytes)
-            }
-        };
+        let upload = read_upload(&state, source_type.clone(), file_name, bytes).await?;
         if let Some(replay) = replay_or_check_limit(&state, &user.id, key.as_deref(), &url).await? {
             return Ok(replay);
         }
@@ -316,9 +301,33 @@ async fn job_created(
 }
 
 /// An uploaded export: bytes already stored as a dataset, or parsed now.
-enum Upload {
+pub(super) enum Upload {
     Known(crate::store::model::DatasetRow),
     Parsed(Box<crate::Dataset>, Vec<u8>),
+}
+
+/// An uploaded export as a dataset. Datasets are content-addressed:
+/// bytes already ingested as this source type are not parsed again (the
+/// caller shares the stored one with its user).
+pub(super) async fn read_upload(
+    state: &AppState,
+    source_type: String,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> Result<Upload, ApiError> {
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let known = state
+        .store
+        .dataset_meta_by_sha(&sha)
+        .await?
+        .filter(|d| d.source_type == source_type);
+    Ok(match known {
+        Some(row) => Upload::Known(row),
+        None => {
+            let (dataset, bytes) = ingest_upload(state, source_type, file_name, bytes).await?;
+            Upload::Parsed(Box::new(dataset), bytes)
+        }
+    })
 }
 
 /// Parses an uploaded export; a bad file is a 400 (413 past the limits)

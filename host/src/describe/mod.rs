@@ -425,29 +425,17 @@ impl Describer {
     }
 
     /// Runs a claimed task while renewing its lease, so a slow model is not
-    /// mistaken for a dead worker.
+    /// mistaken for a dead worker (a lease taken away meanwhile makes
+    /// finish_description discard this run's result).
     async fn run_with_lease(&self, worker: &str, task: DescriptionTaskRow) {
-        let lease = self.config.lease;
-        let heartbeat = async {
-            loop {
-                tokio::time::sleep(lease / 3).await;
-                match self
-                    .store
-                    .renew_description_lease(&task.id, worker, lease)
-                    .await
-                {
-                    Ok(true) => {}
-                    // Taken away (expired and re-claimed): stop renewing;
-                    // finish_description will discard this run's result.
-                    Ok(false) => std::future::pending::<()>().await,
-                    Err(e) => tracing::warn!(error = %e, "renewing a description lease failed"),
-                }
-            }
-        };
-        tokio::select! {
-            _ = self.run(worker, &task) => {}
-            _ = heartbeat => {}
-        }
+        self.store
+            .renewing_description_lease(
+                &task.id,
+                worker,
+                self.config.lease,
+                self.run(worker, &task),
+            )
+            .await;
     }
 
     async fn run(&self, worker: &str, task: &DescriptionTaskRow) {

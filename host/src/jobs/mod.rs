@@ -606,33 +606,17 @@ impl JobService {
         }
     }
 
-    /// [`Self::render_task`], renewing the task's lease every third of
-    /// it, so a slow render (or a plugin compiled on first use here) is not
-    /// taken for a dead worker and run twice. A lease found taken away
-    /// (this node was cut off past its end) is not renewed again; the
-    /// result's write is then refused by its lease-owner guard.
+    /// [`Self::render_task`] under a renewed lease, so a slow render (or
+    /// a plugin compiled on first use here) is not taken for a dead worker
+    /// and run twice.
     async fn render_renewing_lease(
         &self,
         worker: &str,
         task: &ImageTaskRow,
     ) -> std::result::Result<Rendered, TaskError> {
-        let lease = self.config.lease;
-        let renew = async {
-            loop {
-                tokio::time::sleep(lease / 3).await;
-                match self.store.renew_task_lease(&task.id, worker, lease).await {
-                    Ok(true) => {}
-                    Ok(false) => std::future::pending::<()>().await,
-                    Err(e) => {
-                        tracing::warn!(task = %task.id, error = %e, "renewing a task lease failed")
-                    }
-                }
-            }
-        };
-        tokio::select! {
-            outcome = self.render_task(task) => outcome,
-            never = renew => never,
-        }
+        self.store
+            .renewing_task_lease(&task.id, worker, self.config.lease, self.render_task(task))
+            .await
     }
 
     async fn render_task(&self, task: &ImageTaskRow) -> std::result::Result<Rendered, TaskError> {

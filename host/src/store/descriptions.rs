@@ -100,15 +100,16 @@ impl Store {
             .map_err(db)
     }
 
-    /// Extends a lease the worker still holds (a model can stream longer
-    /// than one lease). False when the task was taken from it.
-    pub async fn renew_description_lease(
+    /// `work` under `worker`'s lease on description `id`, renewed as it
+    /// runs: a model can stream for longer than one lease.
+    pub async fn renewing_description_lease<T>(
         &self,
         id: &str,
         worker: &str,
         length: Duration,
-    ) -> Result<bool> {
-        self.renew(&lease::DESCRIPTION_TASKS, id, worker, length)
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        self.while_renewing(&lease::DESCRIPTION_TASKS, id, worker, length, work)
             .await
     }
 

@@ -141,11 +141,37 @@ pub(crate) const DESCRIPTION_TASKS: LeaseQueue = LeaseQueue {
 };
 
 impl Store {
-    /// Extends the lease `worker` holds on task `id` of `queue` to `lease`
-    /// from now: a live worker on a slow task (a long render, a plugin
-    /// compiled on first use, a model streaming) is not taken for a dead
-    /// one. False when the task is no longer its own.
-    pub(crate) async fn renew(
+    /// Runs `work` while extending the lease `worker` holds on task `id`
+    /// of `queue` every third of `lease`: a live worker on a slow task (a
+    /// long render, a plugin compiled on first use, a model streaming) is
+    /// not taken for a dead one. A lease found taken away is not renewed
+    /// again; the end of `work` is then refused by its write's lease-owner
+    /// guard.
+    pub(crate) async fn while_renewing<T>(
+        &self,
+        queue: &LeaseQueue,
+        id: &str,
+        worker: &str,
+        lease: std::time::Duration,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let renew = async {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                match self.renew(queue, id, worker, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => std::future::pending::<()>().await,
+                    Err(e) => tracing::warn!(task = %id, error = %e, "renewing a lease failed"),
+                }
+            }
+        };
+        tokio::select! {
+            done = work => done,
+            never = renew => never,
+        }
+    }
+
+    async fn renew(
         &self,
         queue: &LeaseQueue,
         id: &str,

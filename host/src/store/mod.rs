@@ -706,9 +706,17 @@ impl Store {
 
     // ---- the queue -------------------------------------------------------------
 
-    /// Extends `worker`'s lease on image task `id` (see `renew`).
-    pub async fn renew_task_lease(&self, id: &str, worker: &str, length: Duration) -> Result<bool> {
-        self.renew(&lease::IMAGE_TASKS, id, worker, length).await
+    /// `work` under `worker`'s lease on image task `id`, renewed as it
+    /// runs (see `while_renewing`).
+    pub async fn renewing_task_lease<T>(
+        &self,
+        id: &str,
+        worker: &str,
+        length: Duration,
+        work: impl Future<Output = T>,
+    ) -> T {
+        self.while_renewing(&lease::IMAGE_TASKS, id, worker, length, work)
+            .await
     }
 
     /// Releases every task this worker holds (graceful shutdown): they are
