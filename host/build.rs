@@ -39,6 +39,8 @@ fn main() {
         "plugins/sdk",
         "plugins/sdk-component",
         "wit",
+        // sqlx::migrate! embeds these: a new migration alone must rebuild.
+        "migrations",
         "Cargo.toml",
         "Cargo.lock",
     ] {

@@ -382,7 +382,9 @@ impl JobService {
                 if let Some((key, cached)) = fresh {
                     w.put_cached_render(key, cached).await?;
                 }
-                if w.finish_task(&task.id, worker, outcome).await? {
+                if w.finish_task(&task.id, &task.job_id, worker, outcome)
+                    .await?
+                {
                     w.insert_event(event);
                     self.finalize_in(&mut w, &task.job_id).await?;
                 }

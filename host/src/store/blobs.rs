@@ -156,6 +156,10 @@ pub(crate) struct DbBlobs {
 /// Bytes per chunk row.
 const CHUNK: usize = 1 << 20;
 
+/// Blobs up to this size are hashed on the async runtime: handing them to
+/// a blocking thread costs more than hashing them.
+const HASH_INLINE: usize = 64 << 10;
+
 impl DbBlobs {
     async fn exists(&self, sha256: &str, ext: &str) -> Result<Option<i64>> {
         sqlx::query_scalar(
@@ -173,57 +177,49 @@ impl DbBlobs {
 impl BlobStore for DbBlobs {
     fn put<'a>(&'a self, bytes: Bytes, ext: &'a str) -> BoxFuture<'a, Result<String>> {
         Box::pin(async move {
-            let hashed = bytes.clone();
-            let sha = tokio::task::spawn_blocking(move || hex::encode(Sha256::digest(&hashed)))
-                .await
-                .map_err(join_error)?;
-            // Stored again: touched, so the collector sees it as in use.
-            let touched = sqlx::query(
-                self.db
-                    .sql("UPDATE blobs SET created_at = $3 WHERE sha256 = $1 AND ext = $2"),
-            )
-            .bind(&sha)
-            .bind(ext)
-            .bind(super::now())
-            .execute(&self.db.write)
-            .await
-            .map_err(db)?
-            .rows_affected();
-            if touched > 0 {
-                return Ok(sha);
-            }
-            let mut tx = self.db.write.begin().await.map_err(db)?;
-            // Two writers of one blob: the second waits on the first's
-            // row and then finds it there.
-            let claimed = sqlx::query(self.db.sql(
-                "INSERT INTO blobs (sha256, ext, size_bytes, chunks, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            ))
-            .bind(&sha)
-            .bind(ext)
-            .bind(bytes.len() as i64)
-            .bind(bytes.len().div_ceil(CHUNK) as i64)
-            .bind(super::now())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-            if claimed == 0 {
-                return Ok(sha);
-            }
-            for (seq, chunk) in bytes.chunks(CHUNK).enumerate() {
-                sqlx::query(self.db.sql(
-                    "INSERT INTO blob_chunks (sha256, ext, seq, data) VALUES ($1, $2, $3, $4)",
-                ))
+            let sha = if bytes.len() <= HASH_INLINE {
+                hex::encode(Sha256::digest(&bytes))
+            } else {
+                let hashed = bytes.clone();
+                tokio::task::spawn_blocking(move || hex::encode(Sha256::digest(&hashed)))
+                    .await
+                    .map_err(join_error)?
+            };
+            // One statement, so one round trip whatever happens (a task's
+            // end writes one or two blobs): the blob's row is inserted, or
+            // touched when it exists (so the collector sees it in use), and
+            // its chunks are inserted only when the row is new. `xmax = 0`
+            // tells a row this statement inserted from one it updated. Two
+            // writers of one blob: the second waits on the first's row,
+            // then touches it and writes no chunks.
+            let first = 6;
+            let chunks: Vec<_> = bytes.chunks(CHUNK).collect();
+            let values = (0..chunks.len())
+                .map(|i| format!("(${}, ${})", first + 2 * i, first + 2 * i + 1))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let upsert = "INSERT INTO blobs (sha256, ext, size_bytes, chunks, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (sha256, ext) DO UPDATE SET created_at = EXCLUDED.created_at";
+            let sql = if chunks.is_empty() {
+                upsert.to_string()
+            } else {
+                format!(
+                    "WITH b AS ({upsert} RETURNING (xmax = 0) AS inserted) \
+                 INSERT INTO blob_chunks (sha256, ext, seq, data) \
+                 SELECT $1, $2, c.seq, c.data FROM (VALUES {values}) AS c(seq, data), b WHERE b.inserted"
+                )
+            };
+            let mut q = sqlx::query(self.db.sql_owned(sql))
                 .bind(&sha)
                 .bind(ext)
-                .bind(seq as i64)
-                .bind(chunk.to_vec())
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+                .bind(bytes.len() as i64)
+                .bind(chunks.len() as i64)
+                .bind(super::now());
+            for (seq, chunk) in chunks.iter().enumerate() {
+                q = q.bind(seq as i64).bind(chunk.to_vec());
             }
-            tx.commit().await.map_err(db)?;
+            q.execute(&self.db.write).await.map_err(db)?;
             Ok(sha)
         })
     }

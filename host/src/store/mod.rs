@@ -258,7 +258,7 @@ impl Store {
     async fn announce(&self, signals: Vec<Signal>) -> Result<()> {
         if self.db.backend == Backend::Postgres {
             let mut conn = self.db.write.acquire().await.map_err(db)?;
-            notify_on(&self.db, &mut conn, &signals).await?;
+            notify_on(&self.db, &self.signals, &mut conn, &signals).await?;
         }
         for s in signals {
             self.signals.local(s);
@@ -562,7 +562,7 @@ impl Store {
             }
             tasks.extend(q.fetch_all(&mut *tx).await.map_err(db)?);
         }
-        notify_on(&self.db, &mut tx, &[Signal::Work]).await?;
+        notify_on(&self.db, &self.signals, &mut tx, &[Signal::Work]).await?;
         tx.commit().await.map_err(db)?;
         self.signals.local(Signal::Work);
         tasks.sort_by_key(|t| t.position);
@@ -764,7 +764,7 @@ impl Store {
             Backend::Postgres => {
                 let mut tx = self.begin_write().await?;
                 let rows = insert_events_on(&self.db, &mut tx, one).await?;
-                notify_on(&self.db, &mut tx, &events_signals(&rows)).await?;
+                notify_on(&self.db, &self.signals, &mut tx, &events_signals(&rows)).await?;
                 tx.commit().await.map_err(db)?;
                 rows
             }
@@ -937,22 +937,17 @@ async fn insert_events_on(
     if events.is_empty() {
         return Ok(Vec::new());
     }
+    let mut keys: Vec<i64> = Vec::new();
     if db.backend == Backend::Postgres {
-        let mut keys: Vec<i64> = events.iter().map(|e| job_lock_key(&e.job_id)).collect();
+        keys = events.iter().map(|e| job_lock_key(&e.job_id)).collect();
         keys.sort_unstable();
         keys.dedup();
-        for key in keys {
-            // pg_advisory_xact_lock returns void, which no driver decodes.
-            sqlx::query(db.sql("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS l"))
-                .bind(key)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-        }
     }
     let mut rows = Vec::with_capacity(events.len());
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        rows.extend(insert_event_rows(db, &mut *conn, chunk).await?);
+        // The locks ride on the first insert (they are held to the commit).
+        let lock = if rows.is_empty() { &keys[..] } else { &[] };
+        rows.extend(insert_event_rows(db, &mut *conn, chunk, lock).await?);
     }
     Ok(rows)
 }
@@ -971,14 +966,32 @@ async fn insert_event_rows(
     db: &Db,
     conn: &mut AnyConnection,
     events: &[NewEvent],
+    locks: &[i64],
 ) -> Result<Vec<EventRow>> {
     let ts = now();
-    let sql = db.sql_owned(format!(
-        "INSERT INTO events (event_uuid, job_id, task_id, entity_type, event_type, level, message, progress, \
-         payload, trace_id, created_at) VALUES {} RETURNING *",
-        values_list(events.len(), 11)
-    ));
-    let mut q = sqlx::query_as::<_, EventRow>(sql);
+    let columns = "event_uuid, job_id, task_id, entity_type, event_type, level, message, progress, \
+                   payload, trace_id, created_at";
+    let values = values_list(events.len(), 11);
+    let sql = if locks.is_empty() {
+        format!("INSERT INTO events ({columns}) VALUES {values} RETURNING *")
+    } else {
+        // The per-job locks taken in the statement that needs them, one
+        // round trip fewer per task end: an uncorrelated subquery in the
+        // WHERE is a one-time filter, evaluated before the first row is
+        // produced, so every lock is held before any row draws its id.
+        // Keys come sorted, and a VALUES list is scanned in order.
+        let first = events.len() * 11 + 1;
+        let keys = (first..first + locks.len())
+            .map(|i| format!("(${i})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "INSERT INTO events ({columns}) SELECT * FROM (VALUES {values}) AS v \
+             WHERE (SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(k.key) FROM (VALUES {keys}) AS k(key)) AS l) > 0 \
+             RETURNING *"
+        )
+    };
+    let mut q = sqlx::query_as::<_, EventRow>(db.sql_owned(sql));
     for e in events {
         q = q
             .bind(uuid::Uuid::new_v4().to_string())
@@ -992,6 +1005,9 @@ async fn insert_event_rows(
             .bind(e.payload.to_string())
             .bind(e.trace_id.clone())
             .bind(ts.clone());
+    }
+    for key in locks {
+        q = q.bind(*key);
     }
     // Neither backend promises RETURNING order for several rows.
     let mut rows: Vec<EventRow> = q.fetch_all(conn).await.map_err(db_err)?;
@@ -1016,19 +1032,33 @@ fn events_signals(rows: &[EventRow]) -> Vec<Signal> {
 
 /// Sends `signals` to every node with `NOTIFY` (PostgreSQL only; inside a
 /// transaction, delivered when it commits).
-async fn notify_on(db: &Db, conn: &mut AnyConnection, signals: &[Signal]) -> Result<()> {
+async fn notify_on(
+    db: &Db,
+    from: &notify::Signals,
+    conn: &mut AnyConnection,
+    signals: &[Signal],
+) -> Result<()> {
     if db.backend != Backend::Postgres {
         return Ok(());
     }
-    for s in signals {
-        // pg_notify returns void, which no driver decodes: count instead.
-        sqlx::query(db.sql("SELECT COUNT(*) FROM (SELECT pg_notify($1, $2)) AS n"))
-            .bind(notify::CHANNEL)
-            .bind(s.payload())
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
+    if signals.is_empty() {
+        return Ok(());
     }
+    // One statement for all of them: a task's end announces two or three,
+    // and each statement is a round trip. pg_notify returns void, which no
+    // driver decodes: count instead.
+    let sql = db.sql_owned(format!(
+        "SELECT COUNT(*) FROM (SELECT pg_notify($1, v.p) FROM (VALUES {}) AS v(p)) AS n",
+        (2..signals.len() + 2)
+            .map(|i| format!("(${i})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let mut q = sqlx::query(sql).bind(notify::CHANNEL);
+    for s in signals {
+        q = q.bind(from.payload(s));
+    }
+    q.execute(&mut *conn).await.map_err(db_err)?;
     Ok(())
 }
 

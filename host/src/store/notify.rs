@@ -13,6 +13,7 @@
 //! sends [`Signal::Resync`], after which they re-read everything they
 //! watch: a missed notification costs latency, never an event.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -79,12 +80,23 @@ impl Signal {
 #[derive(Clone)]
 pub(crate) struct Signals {
     tx: broadcast::Sender<Signal>,
+    /// Prefixed to every payload this store sends, so its listener can
+    /// drop the echo of its own notifications: they were delivered here
+    /// at commit already, and each echo cost a re-read (of a job's
+    /// events, of the plugin records) for nothing.
+    origin: Arc<str>,
 }
 
 impl Signals {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(4096);
-        Signals { tx }
+        let origin = uuid::Uuid::new_v4().simple().to_string()[..12].into();
+        Signals { tx, origin }
+    }
+
+    /// `s` as this store's `NOTIFY` payload.
+    pub fn payload(&self, s: &Signal) -> String {
+        format!("@{}/{}", self.origin, s.payload())
     }
 
     /// Tells this node's subscribers (no subscriber is not an error).
@@ -97,11 +109,11 @@ impl Signals {
     }
 
     /// Re-broadcasts what other nodes announce on the PostgreSQL server at
-    /// `url`, until every store sharing these signals is dropped.
-    /// Notifications this node sent come back too; subscribers treat any
-    /// signal as a hint, so hearing one twice only costs a read.
+    /// `url`, until every store sharing these signals is dropped. The
+    /// notifications this store sent come back too, and are dropped.
     pub fn listen(&self, url: String) {
         let weak = self.tx.downgrade();
+        let origin = self.origin.clone();
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(100);
             loop {
@@ -139,7 +151,7 @@ impl Signals {
                         // Quiet: check now and then that the store is alive.
                         Err(_) => continue,
                         Ok(Ok(Some(n))) => {
-                            if let Some(s) = Signal::parse(n.payload()) {
+                            if let Some(s) = foreign(&origin, n.payload()) {
                                 let _ = tx.send(s);
                             }
                         }
@@ -157,6 +169,16 @@ impl Signals {
                 }
             }
         });
+    }
+}
+
+/// The signal of a payload another store sent; `None` for one of the
+/// store of `own_origin`, and for one no version of patchart sends.
+fn foreign(own_origin: &str, payload: &str) -> Option<Signal> {
+    match payload.strip_prefix('@').and_then(|p| p.split_once('/')) {
+        Some((origin, _)) if origin == own_origin => None,
+        Some((_, signal)) => Signal::parse(signal),
+        None => Signal::parse(payload),
     }
 }
 
@@ -184,6 +206,20 @@ mod tests {
             assert_eq!(Signal::parse(&s.payload()), Some(s.clone()), "{s:?}");
         }
         assert_eq!(Signal::parse("x:1"), None);
+        assert_eq!(Signal::parse("e:notanumber:job"), None);
+    }
+
+    #[test]
+    fn a_store_hears_other_stores_and_not_its_own_echo() {
+        let (a, b) = (super::Signals::new(), super::Signals::new());
+        let s = Signal::Events {
+            job_id: "j/1".into(),
+            last_id: 7,
+        };
+        assert_eq!(super::foreign(&b.origin, &a.payload(&s)), Some(s.clone()));
+        assert_eq!(super::foreign(&a.origin, &a.payload(&s)), None);
+        // A payload without an origin (no store sends one) still parses.
+        assert_eq!(super::foreign(&a.origin, &s.payload()), Some(s));
         assert_eq!(Signal::parse("e:notanumber:job"), None);
     }
 }

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use sqlx::{FromRow, Row};
+
 use super::lease;
 use super::notify::{Signal, Signals};
 use super::sql::Db;
@@ -27,6 +29,9 @@ pub struct WriteTx {
     events: Vec<NewEvent>,
     /// Announced when the transaction commits (besides its events).
     pub(super) announce: Vec<Signal>,
+    /// Jobs whose row this transaction has locked already (PostgreSQL),
+    /// so finalising one takes no second round trip for its lock.
+    locked_jobs: Vec<String>,
 }
 
 impl Store {
@@ -37,9 +42,44 @@ impl Store {
             signals: self.signals.clone(),
             events: Vec::new(),
             announce: Vec::new(),
+            locked_jobs: Vec::new(),
         })
     }
 }
+
+/// How a task's end is written. `$n + 1` after the last of the
+/// statement's own binds is the job's id, for the locking forms.
+macro_rules! finish_sql {
+    (success $($lock:literal)?) => {
+        concat!(
+            $($lock,)?
+            "UPDATE image_tasks SET status = 'SUCCESS', progress = 100, algorithm_version = $1, plugin_sha256 = $2, \
+             png_sha256 = $3, svg_sha256 = $4, chart_data = $5, warnings = $6, plugin_logs = $7, cache_hit = $8, \
+             duration_ms = $9, error_code = NULL, error_message = NULL, lease_owner = NULL, lease_expires_ms = NULL, \
+             updated_at = $10, finished_at = $11 WHERE id = $12 AND status = 'RUNNING' AND lease_owner = $13"
+        )
+    };
+    (failed $($lock:literal)?) => {
+        concat!(
+            $($lock,)?
+            "UPDATE image_tasks SET status = 'FAILED', progress = 100, algorithm_version = COALESCE($1, algorithm_version), \
+             plugin_sha256 = COALESCE($2, plugin_sha256), error_code = $3, error_message = $4, plugin_logs = $5, \
+             duration_ms = $6, lease_owner = NULL, lease_expires_ms = NULL, updated_at = $7, finished_at = $8 \
+             WHERE id = $9 AND status = 'RUNNING' AND lease_owner = $10"
+        )
+    };
+}
+
+const FINISH_SUCCESS: &str = finish_sql!(success);
+const FINISH_FAILED: &str = finish_sql!(failed);
+const FINISH_SUCCESS_LOCKING_JOB: &str = concat!(
+    finish_sql!(success "WITH j AS (SELECT id FROM jobs WHERE id = $14 FOR NO KEY UPDATE) "),
+    " AND EXISTS (SELECT 1 FROM j)"
+);
+const FINISH_FAILED_LOCKING_JOB: &str = concat!(
+    finish_sql!(failed "WITH j AS (SELECT id FROM jobs WHERE id = $11 FOR NO KEY UPDATE) "),
+    " AND EXISTS (SELECT 1 FROM j)"
+);
 
 impl WriteTx {
     /// Appends the events, commits, and returns the events' rows in
@@ -48,7 +88,7 @@ impl WriteTx {
         let rows = insert_events_on(&self.db, &mut self.tx, &self.events).await?;
         let mut signals = std::mem::take(&mut self.announce);
         signals.extend(events_signals(&rows));
-        notify_on(&self.db, &mut self.tx, &signals).await?;
+        notify_on(&self.db, &self.signals, &mut self.tx, &signals).await?;
         self.tx.commit().await.map_err(db)?;
         for s in signals {
             self.signals.local(s);
@@ -74,6 +114,22 @@ impl WriteTx {
         // Two lookups, each walking the queue index from its status (an
         // OR of the two would scan every task ever queued): abandoned
         // leases first, as they are the oldest work, then pending tasks.
+        if self.db.backend == super::Backend::Postgres {
+            let row = sqlx::query(lease::IMAGE_CLAIM_STARTING_JOB_POSTGRES)
+                .bind(worker)
+                .bind(now_ms + lease.as_millis() as i64)
+                .bind(&ts)
+                .bind(now_ms)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let task = ImageTaskRow::from_row(&row).map_err(db)?;
+            let started: i64 = row.try_get("job_started").map_err(db)?;
+            return Ok(Some((task, started > 0)));
+        }
         let sql = lease::IMAGE_TASKS.claim(self.db.backend);
         let task: Option<ImageTaskRow> = sqlx::query_as(self.db.sql(sql))
             .bind(worker)
@@ -102,10 +158,21 @@ impl WriteTx {
     pub async fn finish_task(
         &mut self,
         task_id: &str,
+        job_id: &str,
         worker: &str,
         outcome: &TaskOutcome,
     ) -> Result<bool> {
         let ts = now();
+        let pg = self.db.backend == super::Backend::Postgres;
+        // On PostgreSQL the job's row is locked in the same statement, for
+        // `finalize_job` (see there), which then needs no round trip of
+        // its own for it. The CTE's lock is an uncorrelated subquery of
+        // the WHERE: evaluated once, before the task's row is written.
+        let (success_sql, failed_sql) = if pg {
+            (FINISH_SUCCESS_LOCKING_JOB, FINISH_FAILED_LOCKING_JOB)
+        } else {
+            (FINISH_SUCCESS, FINISH_FAILED)
+        };
         let q = match outcome {
             TaskOutcome::Success {
                 algorithm_version,
@@ -117,21 +184,16 @@ impl WriteTx {
                 plugin_logs,
                 cache_hit,
                 duration_ms,
-            } => sqlx::query(
-                self.db.sql("UPDATE image_tasks SET status = 'SUCCESS', progress = 100, algorithm_version = $1, plugin_sha256 = $2, \
-                 png_sha256 = $3, svg_sha256 = $4, chart_data = $5, warnings = $6, plugin_logs = $7, cache_hit = $8, \
-                 duration_ms = $9, error_code = NULL, error_message = NULL, lease_owner = NULL, lease_expires_ms = NULL, \
-                 updated_at = $10, finished_at = $11 WHERE id = $12 AND status = 'RUNNING' AND lease_owner = $13"),
-            )
-            .bind(algorithm_version)
-            .bind(plugin_sha256)
-            .bind(png_sha256)
-            .bind(svg_sha256)
-            .bind(chart_data)
-            .bind(warnings)
-            .bind(plugin_logs)
-            .bind(i64::from(*cache_hit))
-            .bind(duration_ms),
+            } => sqlx::query(self.db.sql(success_sql))
+                .bind(algorithm_version)
+                .bind(plugin_sha256)
+                .bind(png_sha256)
+                .bind(svg_sha256)
+                .bind(chart_data)
+                .bind(warnings)
+                .bind(plugin_logs)
+                .bind(i64::from(*cache_hit))
+                .bind(duration_ms),
             TaskOutcome::Failed {
                 algorithm_version,
                 plugin_sha256,
@@ -139,20 +201,20 @@ impl WriteTx {
                 error_message,
                 plugin_logs,
                 duration_ms,
-            } => sqlx::query(
-                self.db.sql("UPDATE image_tasks SET status = 'FAILED', progress = 100, algorithm_version = COALESCE($1, algorithm_version), plugin_sha256 = COALESCE($2, plugin_sha256), \
-                 error_code = $3, error_message = $4, plugin_logs = $5, duration_ms = $6, lease_owner = NULL, \
-                 lease_expires_ms = NULL, updated_at = $7, finished_at = $8 WHERE id = $9 AND status = 'RUNNING' AND lease_owner = $10"),
-            )
-            .bind(algorithm_version)
-            .bind(plugin_sha256)
-            .bind(error_code)
-            .bind(error_message)
-            .bind(plugin_logs)
-            .bind(duration_ms),
+            } => sqlx::query(self.db.sql(failed_sql))
+                .bind(algorithm_version)
+                .bind(plugin_sha256)
+                .bind(error_code)
+                .bind(error_message)
+                .bind(plugin_logs)
+                .bind(duration_ms),
         };
-        self.changes_one(q.bind(&ts).bind(&ts).bind(task_id).bind(worker))
-            .await
+        let mut q = q.bind(&ts).bind(&ts).bind(task_id).bind(worker);
+        if pg {
+            q = q.bind(job_id);
+            self.locked_jobs.push(job_id.to_string());
+        }
+        self.changes_one(q).await
     }
 
     /// Gives a task back to the queue after a transient host error.
@@ -193,7 +255,9 @@ impl WriteTx {
     /// come from a subquery and the outcome from `RETURNING`. Only a job
     /// still pending or running changes, so exactly one caller ends it.
     pub async fn finalize_job(&mut self, job_id: &str) -> Result<Finalized> {
-        if self.db.backend == super::Backend::Postgres {
+        if self.db.backend == super::Backend::Postgres
+            && !self.locked_jobs.iter().any(|j| j == job_id)
+        {
             // Two workers ending a job's last two tasks at once would each
             // count the other's task as still running (each statement sees
             // what had committed when it began), and the job would wait
@@ -524,7 +588,11 @@ mod tests {
                 for (i, (id, ok)) in claimed.iter().zip(outcomes).enumerate() {
                     let mut w = store.write().await.expect("write");
                     let outcome = if *ok { success() } else { failure() };
-                    assert!(w.finish_task(id, "w0", &outcome).await.expect("finish"));
+                    assert!(
+                        w.finish_task(id, &job.id, "w0", &outcome)
+                            .await
+                            .expect("finish")
+                    );
                     let got = w.finalize_job(&job.id).await.expect("finalize");
                     w.commit().await.expect("commit");
                     let done = i + 1;
@@ -570,7 +638,7 @@ mod tests {
             let (done, _) = claim(&mut w, "w0").await;
             let (running, _) = claim(&mut w, "w1").await;
             assert!(
-                w.finish_task(&done.id, "w0", &success())
+                w.finish_task(&done.id, &job.id, "w0", &success())
                     .await
                     .expect("finish")
             );
@@ -618,7 +686,7 @@ mod tests {
             // The worker that held the running task cannot record over it.
             let mut w = store.write().await.expect("write");
             assert!(
-                !w.finish_task(&running.id, "w1", &success())
+                !w.finish_task(&running.id, &job.id, "w1", &success())
                     .await
                     .expect("finish")
             );
@@ -677,7 +745,7 @@ mod tests {
                             // other claimers run into it.
                             tokio::time::sleep(Duration::from_millis(3)).await;
                             assert!(
-                                tx.finish_task(&task.id, &worker, &success())
+                                tx.finish_task(&task.id, &task.job_id, &worker, &success())
                                     .await
                                     .expect("finish"),
                                 "the claimer holds its task"
