@@ -64,8 +64,20 @@ pub async fn job_events(
     })?;
     let after = q.after.unwrap_or(0);
     let close_when_complete = q.close_when_complete.unwrap_or(false);
-    Ok(ws.on_upgrade(move |socket| stream(state, job.id, after, close_when_complete, socket)))
+    Ok(ws
+        // A client only ever sends a close or a ping here. The read buffer
+        // is zero-filled to its full size on every read attempt, so the
+        // default 128 KiB cost a memset per wake-up of every subscriber
+        // (a tenth of a busy node's CPU); and a client's messages are
+        // bounded like any request body.
+        .read_buffer_size(WS_READ_BUFFER)
+        .max_message_size(WS_MAX_CLIENT_MESSAGE)
+        .max_frame_size(WS_MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| stream(state, job.id, after, close_when_complete, socket)))
 }
+
+const WS_READ_BUFFER: usize = 4 << 10;
+const WS_MAX_CLIENT_MESSAGE: usize = 64 << 10;
 
 async fn stream(
     state: AppState,
