@@ -9,7 +9,9 @@
 //! with `textContent`, and should some of it still end up parsed as HTML,
 //! the policy keeps it from running.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use std::sync::OnceLock;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::ApiPath;
@@ -74,21 +76,51 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
 ];
 
 /// `GET /`: the console's page.
-pub async fn index() -> Response {
-    asset("index.html")
+pub async fn index(headers: HeaderMap) -> Response {
+    asset("index.html", &headers)
 }
 
 /// `GET /console/<file>`.
-pub async fn file(ApiPath(name): ApiPath<String>) -> Response {
-    asset(&name)
+pub async fn file(ApiPath(name): ApiPath<String>, headers: HeaderMap) -> Response {
+    asset(&name, &headers)
 }
 
-fn asset(name: &str) -> Response {
-    let Some((_, media_type, body)) = ASSETS.iter().find(|(n, _, _)| *n == name) else {
+/// The entity tag of each file of [`ASSETS`], in order: a hash of its
+/// content, so a reload revalidates every file in one 304 each.
+fn etags() -> &'static [HeaderValue] {
+    static TAGS: OnceLock<Vec<HeaderValue>> = OnceLock::new();
+    TAGS.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        ASSETS
+            .iter()
+            .map(|(_, _, body)| {
+                let digest = Sha256::digest(body.as_bytes());
+                HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..12])))
+                    .unwrap_or_else(|_| HeaderValue::from_static("\"console\""))
+            })
+            .collect()
+    })
+}
+
+fn asset(name: &str, request: &HeaderMap) -> Response {
+    let Some(i) = ASSETS.iter().position(|(n, _, _)| *n == name) else {
         return super::ApiError::not_found("no such console file").into_response();
     };
-    let mut r = (StatusCode::OK, *body).into_response();
+    let (_, media_type, body) = ASSETS[i];
+    let etag = &etags()[i];
+    let fresh = request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == etag.to_str().unwrap_or_default() || tag.trim() == "*");
+    let mut r = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, body).into_response()
+    };
     let h = r.headers_mut();
+    h.insert(header::ETAG, etag.clone());
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -106,14 +138,34 @@ fn asset(name: &str) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    // The files change only with the binary; revalidating each load is
-    // cheap on loopback and never serves a stale console after an upgrade.
+    // The files change only with the binary; revalidating each load (a
+    // 304 by the ETag) is cheap and never serves a stale console after an
+    // upgrade.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+
+    #[test]
+    fn a_file_revalidates_by_its_etag() {
+        let first = super::asset("app.js", &HeaderMap::new());
+        assert_eq!(first.status(), StatusCode::OK);
+        let tag = first.headers()[header::ETAG].clone();
+        let mut again = HeaderMap::new();
+        again.insert(header::IF_NONE_MATCH, tag.clone());
+        let second = super::asset("app.js", &again);
+        assert_eq!(second.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(second.headers()[header::ETAG], tag);
+        let mut other = HeaderMap::new();
+        other.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"stale\""));
+        assert_eq!(super::asset("app.js", &other).status(), StatusCode::OK);
+        let css = super::asset("app.css", &HeaderMap::new());
+        assert_ne!(css.headers()[header::ETAG], tag, "each file its own tag");
+    }
+
     #[test]
     fn the_console_stays_under_200_kb() {
         let total: usize = super::ASSETS.iter().map(|(_, _, b)| b.len()).sum();
