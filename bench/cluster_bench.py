@@ -189,6 +189,8 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--tasks", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3, help="queue rounds per setup")
+    ap.add_argument("--setups", default="sqlite,postgres-1,postgres-3",
+                    help="which setups to run, comma-separated (profiling one)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     with open(a.export, "rb") as f:
@@ -204,6 +206,8 @@ def main():
     for name, nodes, url, workers in [("sqlite", 1, None, None),
                                       ("postgres-1", 1, a.database_url, None),
                                       ("postgres-3", 3, a.database_url, 2)]:
+        if name not in a.setups.split(","):
+            continue
         setup = Setup(binary, nodes, url, workers)
         try:
             results[name] = asyncio.run(measure(setup, export, a.runs, a.tasks, wasm, a.repeats))
@@ -212,7 +216,7 @@ def main():
     if a.json:
         print(json.dumps(results, indent=2))
         return
-    base = results["sqlite"]["job"]["median_s"]
+    base = results.get("sqlite", next(iter(results.values())))["job"]["median_s"]
     print("setup        8-chart job median   p90      vs sqlite   queue tasks/s (median)  lost  doubled")
     for name, r in results.items():
         j, q = r["job"], r["queue"]
