@@ -2,7 +2,7 @@
 //! them are formatted by the SDK for the same locale.
 
 use patchart_sdk::chart_data;
-use patchart_sdk::format::{self, Locale};
+use patchart_sdk::format::{self, Locale, plural};
 
 use crate::Treemap;
 
@@ -253,10 +253,6 @@ impl Texts {
             }
         }
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Every sentence the chart writes, in English and Spanish. Numbers inside
 //! them are formatted by the SDK for the same locale.
 
-use patchart_sdk::format::{self, Locale};
+use patchart_sdk::format::{self, Locale, plural};
 
 /// The strings of one locale.
 pub(crate) struct Texts {
@@ -125,10 +125,6 @@ impl Texts {
             ),
         }
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 #[cfg(test)]

@@ -74,8 +74,3 @@ fn say(locale: Locale, en: String, es: String) -> String {
         Locale::Es => es,
     }
 }
-
-/// The one-or-many choice every sentence with a count needs.
-pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
