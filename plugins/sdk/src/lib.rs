@@ -20,6 +20,8 @@
 //! - [`params`]: parsing the JSON params into a plugin's own struct.
 //! - [`treemap`]: squarified treemap layout (cells proportional to values,
 //!   as square as possible).
+//! - [`treemap_chart`]: the treemap chart built on it: cells with fitted
+//!   labels, an Others cell, groups with their legend;
 //! - [`ranked_bars`]: top-N horizontal bars with an Others bar, wrapped
 //!   category labels and fitted value labels (the ranking charts);
 //! - [`names`]: one display casing for applicant and inventor names.
@@ -62,6 +64,7 @@ pub mod svg;
 pub mod testing;
 pub mod text;
 pub mod treemap;
+pub mod treemap_chart;
 
 // The `chart-plugin` bindings and their adapter. Behind the `plugin`
 // feature (on by default) because the SDK component, which exports
