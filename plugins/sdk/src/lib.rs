@@ -22,6 +22,8 @@
 //!   as square as possible).
 //! - [`treemap_chart`]: the treemap chart built on it: cells with fitted
 //!   labels, an Others cell, groups with their legend;
+//! - [`donut`]: the donut chart: slices with their shares inside or on
+//!   leader lines, an Others slice, a legend, the total in the hole;
 //! - [`ranked_bars`]: top-N horizontal bars with an Others bar, wrapped
 //!   category labels and fitted value labels (the ranking charts);
 //! - [`names`]: one display casing for applicant and inventor names.
@@ -45,6 +47,7 @@
 
 pub mod axis;
 pub mod chart_data;
+pub mod donut;
 pub mod footnote;
 pub mod format;
 pub mod layout;

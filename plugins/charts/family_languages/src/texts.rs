@@ -17,15 +17,6 @@ impl Texts {
         format::count(n, self.locale)
     }
 
-    pub fn percent(&self, share: f64) -> String {
-        format::percent(share, 1, self.locale)
-    }
-
-    /// Shares in the legend and tooltips, at chart_data's precision.
-    pub fn percent2(&self, share: f64) -> String {
-        format::percent(share, 2, self.locale)
-    }
-
     pub fn title(&self) -> &'static str {
         match self.locale {
             Locale::En => "Publication languages of the patent families",
@@ -143,8 +134,6 @@ mod tests {
             es.subtitle(1, 1),
             "Familias por idioma de publicación: 1 recuento en 1 idioma"
         );
-        assert_eq!(en.percent(49.79), "49.8%");
-        assert_eq!(es.percent(49.79), "49,8\u{a0}%");
         assert_eq!(
             es.note_others(&[("francés".into(), 9), ("japonés".into(), 6)]),
             "Otros: francés 9, japonés 6"
