@@ -30,8 +30,9 @@
 //! - [`page_check`]: where drawn texts and bars end up, for plugin tests
 //!   (nothing leaves the page, labels do not overlap).
 //! - [`measure_cache`]: a per-render memo in front of the host's measure.
-//! - [`specs`]: declarative charts (ranked bars, curves) drawn from a spec;
-//!   what plugins in Python and JavaScript reach through `patchart:sdk/draw`.
+//! - [`specs`]: declarative charts (ranked bars, curves, yearly series,
+//!   treemaps, donuts) drawn from a spec; what plugins in Python and
+//!   JavaScript reach through `patchart:sdk/draw`.
 //!
 //! ```ignore
 //! use patchart_sdk::{ChartPlugin, Chart, Dataset, Measure, PluginInfo, RenderError, Style};

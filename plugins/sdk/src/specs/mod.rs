@@ -27,11 +27,15 @@
 //! ```
 
 mod curves;
+mod donut;
 mod ranked;
+mod treemap;
 mod yearly;
 
 pub use curves::{CurveLine, CurvesSpec, draw_curves};
+pub use donut::{DonutSpec, draw_donut};
 pub use ranked::{RankedBarsSpec, draw_ranked_bars};
+pub use treemap::{MAX_CELLS, TreemapItem, TreemapSpec, draw_treemap};
 pub use yearly::{YearlySpec, draw_yearly};
 
 use crate::RenderError;
