@@ -29,7 +29,7 @@ impl Writer {
             .axis_labels()
             .1
             .is_none()
-            .then(|| lower(&series.name))
+            .then(|| lower(series.name))
             .filter(|s| !s.is_empty());
         let ranked = ranked(series);
         let others_entries = chart.total("others_entries");
@@ -327,7 +327,7 @@ impl Writer {
             // and the sentence says of how much.
             let total = s.sum();
             let name = if self.foreign {
-                self.quote(&s.name)
+                self.quote(s.name)
             } else {
                 s.name.to_string()
             };

@@ -23,7 +23,7 @@ impl Writer {
             return;
         };
         let (_, measure) = chart.axis_labels();
-        let measure = measure.map(lower).unwrap_or_else(|| lower(&series.name));
+        let measure = measure.map(lower).unwrap_or_else(|| lower(series.name));
         // "documents per year" already says it is yearly.
         let yearly = ["year", "año", "anual"].iter().any(|w| measure.contains(w));
         let what = match (self.en(), yearly) {
@@ -231,7 +231,7 @@ impl Writer {
                 };
                 Some((lvl, at("lower")?, at("upper")?))
             });
-            let name = strip_suffix_after_dash(&f.name);
+            let name = strip_suffix_after_dash(f.name);
             // Model output: one decimal throughout, so 59.0 and 50.1 read
             // as figures of the same precision.
             let d1 = |v: f64| format::decimal(v, 1, self.l);
