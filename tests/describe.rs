@@ -473,7 +473,12 @@ async fn a_chart_whose_chart_data_cannot_be_described_fails_with_ai_no_chart_dat
     let d = describe_and_wait(&s, &s.admin_token, &json!({"image_task_id": task})).await;
     assert_eq!(d["status"], "FAILED", "{d}");
     assert_eq!(d["error_code"], "AI_NO_CHART_DATA", "{d}");
-    assert!(text(&d["error_message"]).contains("series"), "{d}");
+    let message = text(&d["error_message"]);
+    assert!(
+        message.contains("does not follow the chart-data schema")
+            && message.contains("missing field"),
+        "{d}"
+    );
     assert_eq!(d["result_text"], Value::Null, "{d}");
     let events = s.events(&s.admin_token, &job_id, Some(after), 100).await;
     let last = events.last().expect("events");

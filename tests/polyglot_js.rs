@@ -1,9 +1,9 @@
 //! The JavaScript example, `plugins/examples/ipc_sections`, built with
 //! componentize-js by `patchart plugin build` (its locked toolchain
 //! installed by `npm ci`, the SDK component composed in): sections summed
-//! from a workbook written here, named in English and Spanish, and the
-//! same component dropped into a running server's plugins directory and
-//! run as a job.
+//! from a workbook written here, named in English and Spanish, drawn as
+//! ranked bars and as a donut, and the same component dropped into a
+//! running server's plugins directory and run as a job.
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,11 @@ fn workbook() -> Vec<u8> {
 }
 
 fn render(wasm: &[u8], locale: &str) -> (Value, Vec<String>) {
+    let (cd, warnings, _) = render_with(wasm, locale, &json!({}));
+    (cd, warnings)
+}
+
+fn render_with(wasm: &[u8], locale: &str, params: &Value) -> (Value, Vec<String>, String) {
     let dataset = ingest_bytes(
         "espacenet_excel",
         "Filters.xlsx",
@@ -50,9 +55,9 @@ fn render(wasm: &[u8], locale: &str) -> (Value, Vec<String>) {
     assert_eq!(plugin.info.key, KEY);
     let style = resolve(&json!({ "locale": locale })).expect("style");
     let out = rt
-        .render(&plugin, &dataset, &json!({}), &style, None)
+        .render(&plugin, &dataset, params, &style, None)
         .unwrap_or_else(|f| panic!("the JavaScript example renders: {f}"));
-    (out.chart_data, out.warnings)
+    (out.chart_data, out.warnings, out.svg)
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -115,6 +120,31 @@ fn spanish_names_the_sections_in_spanish() {
         cd["subtitle"],
         "214 pares grupo–documento en 7 grupos principales de la CIP, 5 secciones"
     );
+}
+
+#[test]
+fn as_a_donut_every_section_is_a_slice_with_its_share() {
+    let Some(wasm) = polyglot::built(EXAMPLE) else {
+        return;
+    };
+    let (cd, _, svg) = render_with(&wasm, "en", &json!({"shape": "donut"}));
+    assert_eq!(cd["type"], "donut");
+    let series = &cd["series"][0];
+    assert_eq!(
+        strings(&series["labels"])[..2],
+        ["G – Physics", "C – Chemistry; metallurgy"]
+    );
+    // 180, 20, 9, 4 and 1 of 214 pairs; no Others, whatever their size.
+    assert_eq!(series["values"], json!([180, 20, 9, 4, 1]));
+    assert_eq!(series["shares"], json!([84.11, 9.35, 4.21, 1.87, 0.47]));
+    assert_eq!(strings(&series["flags"]), ["", "", "", "", ""]);
+    let totals = &cd["totals"];
+    assert_eq!(totals["total"], 214);
+    assert_eq!(totals["others_count"], 0);
+    assert_eq!(totals["min_share"], 0);
+    assert_eq!(totals["section_G"], 180.0, "the plugin's own figures");
+    assert!(svg.contains(">214</text>"), "the total in the hole");
+    assert!(svg.contains(">pairs in 5 sections</text>"), "its caption");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,17 +4,18 @@
 //
 // The `ipc_main_groups` facet (G01N33, C02F1, …) is summed by the group's
 // first letter, its section. A document classified in several groups
-// counts once per group, so the bars count group–document pairs; a
+// counts once per group, so the counts are of group–document pairs; a
 // footnote says so. Labels that are not IPC symbols are left out and
 // counted in a warning. The numbers are computed here; the picture is
-// drawn by the patchart SDK (`drawRankedBars`), like every built-in
-// ranking chart.
+// drawn by the patchart SDK, like every built-in chart: ranked bars
+// (`drawRankedBars`) by default, or a donut of the sections' shares
+// (`drawDonut`) with `{"shape": "donut"}`.
 //
 //     patchart plugin build plugins/examples/ipc_sections
 //     patchart render --input export.xlsx --algorithm ipc_sections \
 //         --plugin plugins/examples/ipc_sections/ipc_sections.wasm --out out/
 
-import { drawRankedBars, formatCount } from 'patchart:sdk/draw@0.1.0';
+import { drawDonut, drawRankedBars, formatCount } from 'patchart:sdk/draw@0.1.0';
 
 const KEY = 'ipc_sections';
 const VERSION = '0.1.0';
@@ -25,7 +26,13 @@ const PARAMS_SCHEMA = JSON.stringify({
   title: `${KEY} parameters`,
   type: 'object',
   additionalProperties: false,
-  properties: {},
+  properties: {
+    shape: {
+      description: 'bars: ranked bars of the sections; donut: their shares as a donut.',
+      enum: ['bars', 'donut'],
+      default: 'bars',
+    },
+  },
 });
 
 // The section titles of the IPC (WIPO), in English and Spanish.
@@ -51,8 +58,9 @@ const TEXTS = {
     value: 'Group–document pairs',
     category: 'IPC section',
     counting:
-      'A document classified in several main groups counts once for each, so bars count group–document pairs, not documents',
+      'A document classified in several main groups counts once for each, so the counts are of group–document pairs, not documents',
     skipped: (n, pairs) => `Left out, not IPC symbols: ${n} of the ipc_main_groups labels (${pairs} pairs)`,
+    hole: (sections) => `pairs in ${sections} sections`,
   },
   es: {
     title: 'Documentos de patente por sección de la CIP',
@@ -61,8 +69,9 @@ const TEXTS = {
     value: 'Pares grupo–documento',
     category: 'Sección de la CIP',
     counting:
-      'Un documento clasificado en varios grupos principales cuenta una vez por cada uno, así que las barras cuentan pares grupo–documento, no documentos',
+      'Un documento clasificado en varios grupos principales cuenta una vez por cada uno, así que se cuentan pares grupo–documento, no documentos',
     skipped: (n, pairs) => `Omitidas por no ser símbolos de la CIP: ${n} de las etiquetas de ipc_main_groups (${pairs} pares)`,
+    hole: (sections) => `pares en ${sections} secciones`,
   },
 };
 
@@ -71,7 +80,7 @@ export function info() {
     key: KEY,
     version: VERSION,
     name: 'IPC sections',
-    description: 'Ranked bars of the eight IPC sections (A–H), summed from the IPC main groups.',
+    description: 'Ranked bars (or a donut) of the eight IPC sections (A–H), summed from the IPC main groups.',
     paramsSchema: PARAMS_SCHEMA,
     requiredFacets: [FACET],
   };
@@ -117,32 +126,51 @@ export function render(data, params, style) {
   if (skipped > 0) {
     warnings.push(t.skipped(formatCount(BigInt(skipped), locale), formatCount(skippedPairs, locale)));
   }
+  const shape = JSON.parse(params || '{}').shape ?? 'bars';
+  const sectionCount = formatCount(BigInt(items.length), locale);
+  const subtitle = t.subtitle(formatCount(pairs, locale), formatCount(BigInt(groups), locale), sectionCount);
+  const totals = [
+    { name: 'groups', value: groups },
+    { name: 'sections', value: items.length },
+    { name: 'skipped_labels', value: skipped },
+    ...Object.keys(SECTIONS).map((s) => ({ name: `section_${s}`, value: Number(counts.get(s) ?? 0n) })),
+  ];
   let drawn;
   try {
-    drawn = drawRankedBars(
-      {
-        algorithm: KEY,
-        title: t.title,
-        subtitle: t.subtitle(
-          formatCount(pairs, locale),
-          formatCount(BigInt(groups), locale),
-          formatCount(BigInt(items.length), locale),
-        ),
-        valueTitle: t.value,
-        categoryTitle: t.category,
-        items,
-        topN: 8,
-        maxLabelLines: 2,
-        notes,
-        totals: [
-          { name: 'groups', value: groups },
-          { name: 'sections', value: items.length },
-          { name: 'skipped_labels', value: skipped },
-          ...Object.keys(SECTIONS).map((s) => ({ name: `section_${s}`, value: Number(counts.get(s) ?? 0n) })),
-        ],
-      },
-      style,
-    );
+    // Both specs take the same items; a donut of eight sections keeps
+    // every one (`minShare: 0`), so it never needs an Others slice.
+    drawn =
+      shape === 'donut'
+        ? drawDonut(
+            {
+              algorithm: KEY,
+              title: t.title,
+              subtitle,
+              seriesName: t.value,
+              items,
+              topN: 8,
+              minShare: 0,
+              holeCaption: t.hole(sectionCount),
+              notes,
+              totals,
+            },
+            style,
+          )
+        : drawRankedBars(
+            {
+              algorithm: KEY,
+              title: t.title,
+              subtitle,
+              valueTitle: t.value,
+              categoryTitle: t.category,
+              items,
+              topN: 8,
+              maxLabelLines: 2,
+              notes,
+              totals,
+            },
+            style,
+          );
   } catch (e) {
     throw { tag: 'failed', val: String(e.payload ?? e) };
   }

@@ -12,7 +12,10 @@
 //! SDK's [`patchart_sdk::specs`] and back.
 
 use patchart_sdk::format::{self, Locale};
-use patchart_sdk::specs::{self, CurveLine, CurvesSpec, Figure, RankedBarsSpec, YearlySpec};
+use patchart_sdk::specs::{
+    self, CurveLine, CurvesSpec, DonutSpec, Figure, RankedBarsSpec, TreemapItem, TreemapSpec,
+    YearlySpec,
+};
 use patchart_sdk::{Chart, Entry, Measure, RenderError, Style};
 
 mod bindings {
@@ -50,6 +53,16 @@ impl wit::Guest for Sdk {
     fn draw_yearly_series(spec: wit::YearlySeries, page: wit::Page) -> Result<wit::Drawn, String> {
         let spec = yearly(spec);
         drawn(specs::draw_yearly(&spec, &style(page), &HostMeasure))
+    }
+
+    fn draw_treemap(spec: wit::Treemap, page: wit::Page) -> Result<wit::Drawn, String> {
+        let spec = treemap(spec);
+        drawn(specs::draw_treemap(&spec, &style(page), &HostMeasure))
+    }
+
+    fn draw_donut(spec: wit::Donut, page: wit::Page) -> Result<wit::Drawn, String> {
+        let spec = donut(spec);
+        drawn(specs::draw_donut(&spec, &style(page), &HostMeasure))
     }
 
     fn format_count(value: u64, locale: String) -> String {
@@ -97,6 +110,16 @@ fn figures(totals: Vec<wit::Figure>) -> Vec<Figure> {
         .collect()
 }
 
+fn entries(items: Vec<wit::Item>) -> Vec<Entry> {
+    items
+        .into_iter()
+        .map(|i| Entry {
+            label: i.label,
+            count: i.count,
+        })
+        .collect()
+}
+
 pub fn ranked_bars(s: wit::RankedBars) -> RankedBarsSpec {
     RankedBarsSpec {
         algorithm: s.algorithm,
@@ -104,14 +127,7 @@ pub fn ranked_bars(s: wit::RankedBars) -> RankedBarsSpec {
         subtitle: s.subtitle,
         value_title: s.value_title,
         category_title: s.category_title,
-        items: s
-            .items
-            .into_iter()
-            .map(|i| Entry {
-                label: i.label,
-                count: i.count,
-            })
-            .collect(),
+        items: entries(s.items),
         top_n: s.top_n,
         max_label_lines: s.max_label_lines,
         notes: s.notes,
@@ -149,19 +165,50 @@ pub fn yearly(s: wit::YearlySeries) -> YearlySpec {
         subtitle: s.subtitle,
         y_title: s.y_title,
         series_name: s.series_name,
-        years: s
-            .years
-            .into_iter()
-            .map(|i| Entry {
-                label: i.label,
-                count: i.count,
-            })
-            .collect(),
+        years: entries(s.years),
         facet: s.facet,
         first_year: s.first_year,
         last_year: s.last_year,
         lag_years: s.lag_years,
         cumulative: s.cumulative,
+        notes: s.notes,
+        totals: figures(s.totals),
+    }
+}
+
+pub fn treemap(s: wit::Treemap) -> TreemapSpec {
+    TreemapSpec {
+        algorithm: s.algorithm,
+        title: s.title,
+        subtitle: s.subtitle,
+        series_name: s.series_name,
+        items: s
+            .items
+            .into_iter()
+            .map(|i| TreemapItem {
+                label: i.label,
+                count: i.count,
+                group: i.group,
+            })
+            .collect(),
+        top_n: s.top_n,
+        others: s.others,
+        group_title: s.group_title,
+        notes: s.notes,
+        totals: figures(s.totals),
+    }
+}
+
+pub fn donut(s: wit::Donut) -> DonutSpec {
+    DonutSpec {
+        algorithm: s.algorithm,
+        title: s.title,
+        subtitle: s.subtitle,
+        series_name: s.series_name,
+        items: entries(s.items),
+        top_n: s.top_n,
+        min_share: s.min_share,
+        hole_caption: s.hole_caption,
         notes: s.notes,
         totals: figures(s.totals),
     }

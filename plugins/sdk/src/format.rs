@@ -11,7 +11,7 @@
 //! space (U+00A0) so that wrapping never leaves a lone `%` on a line.
 //!
 //! Plugins keep their own translated strings; this module only formats
-//! numbers.
+//! numbers, and picks the word that agrees with one ([`plural`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +135,13 @@ pub fn percent(value: f64, decimals: usize, locale: Locale) -> String {
         Locale::En => format!("{n}%"),
         Locale::Es => format!("{n}\u{a0}%"),
     }
+}
+
+/// The one-or-many choice every sentence with a count needs: `one` for
+/// exactly 1, `many` otherwise (0 included, as both English and Spanish
+/// say "0 documents", "0 documentos").
+pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 /// The number of decimals that tells ticks `step` apart: 0 for 50, 1 for

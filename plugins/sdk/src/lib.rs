@@ -20,14 +20,19 @@
 //! - [`params`]: parsing the JSON params into a plugin's own struct.
 //! - [`treemap`]: squarified treemap layout (cells proportional to values,
 //!   as square as possible).
+//! - [`treemap_chart`]: the treemap chart built on it: cells with fitted
+//!   labels, an Others cell, groups with their legend;
+//! - [`donut`]: the donut chart: slices with their shares inside or on
+//!   leader lines, an Others slice, a legend, the total in the hole;
 //! - [`ranked_bars`]: top-N horizontal bars with an Others bar, wrapped
 //!   category labels and fitted value labels (the ranking charts);
 //! - [`names`]: one display casing for applicant and inventor names.
 //! - [`page_check`]: where drawn texts and bars end up, for plugin tests
 //!   (nothing leaves the page, labels do not overlap).
 //! - [`measure_cache`]: a per-render memo in front of the host's measure.
-//! - [`specs`]: declarative charts (ranked bars, curves) drawn from a spec;
-//!   what plugins in Python and JavaScript reach through `patchart:sdk/draw`.
+//! - [`specs`]: declarative charts (ranked bars, curves, yearly series,
+//!   treemaps, donuts) drawn from a spec; what plugins in Python and
+//!   JavaScript reach through `patchart:sdk/draw`.
 //!
 //! ```ignore
 //! use patchart_sdk::{ChartPlugin, Chart, Dataset, Measure, PluginInfo, RenderError, Style};
@@ -43,6 +48,7 @@
 
 pub mod axis;
 pub mod chart_data;
+pub mod donut;
 pub mod footnote;
 pub mod format;
 pub mod layout;
@@ -62,6 +68,7 @@ pub mod svg;
 pub mod testing;
 pub mod text;
 pub mod treemap;
+pub mod treemap_chart;
 
 // The `chart-plugin` bindings and their adapter. Behind the `plugin`
 // feature (on by default) because the SDK component, which exports

@@ -14,7 +14,7 @@
 use serde::Deserialize;
 
 use crate::chart_data::{Axis, ChartData, ChartType};
-use crate::format::{self, Locale};
+use crate::format::{self, Locale, plural};
 use crate::names::display_name;
 use crate::ranked_bars::{BarKind, RankedBars, Ranking};
 use crate::{Chart, Dataset, Measure, RenderError, Style, params};
@@ -364,8 +364,4 @@ impl NameTexts<'_> {
             ),
         }
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }

@@ -31,7 +31,7 @@
 
 use crate::axis::{AxisStyle, LinearAxis, Side};
 use crate::footnote::Footnote;
-use crate::format::{self, Locale};
+use crate::format::{self, Locale, plural};
 use crate::layout::{FontSizes, Heading, Rect, page_margin};
 use crate::legend::{Legend, LegendItem};
 use crate::scale::LinearScale;
@@ -792,10 +792,6 @@ impl YearTexts {
             ),
         })
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 /// What a year chart's frame holds: everything around the plot.

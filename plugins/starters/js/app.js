@@ -4,7 +4,9 @@
 // The plugin computes its numbers; the SDK draws them. `drawRankedBars`
 // comes from the `patchart:sdk/draw` interface: the drawing of the built-in
 // charts (fonts, axes, palettes, label fitting, chart_data), composed into
-// this plugin by `patchart plugin build`. Build, check and draw it with:
+// this plugin by `patchart plugin build`; it also exports `drawCurves`,
+// `drawYearlySeries`, `drawTreemap` and `drawDonut`, each taking a spec
+// object and the page. Build, check and draw it with:
 //
 //     patchart plugin build .
 //     patchart plugin validate starter_chart.wasm

@@ -4,7 +4,10 @@ as ranked bars.
 The plugin computes its numbers; the SDK draws them. `draw` is the
 `patchart:sdk/draw` interface: the drawing of the built-in charts (fonts,
 axes, palettes, label fitting, chart_data), composed into this plugin by
-`patchart plugin build`. Build, check and draw it with:
+`patchart plugin build`. Besides `draw_ranked_bars` it offers
+`draw_curves`, `draw_yearly_series`, `draw_treemap` and `draw_donut`, each
+taking a spec record (`draw.Curves`, `draw.YearlySeries`, `draw.Treemap`,
+`draw.Donut`) and the page. Build, check and draw it with:
 
     patchart plugin build .
     patchart plugin validate starter_chart.wasm

@@ -3,7 +3,7 @@
 //! inside them are formatted by the SDK for the same locale ("12,345" in
 //! English, "12.345" in Spanish).
 
-use patchart_sdk::format::{self, Locale};
+use patchart_sdk::format::{self, Locale, plural};
 
 /// The strings of one locale.
 pub(crate) struct Texts {
@@ -99,8 +99,4 @@ impl Texts {
             }
         }
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }

@@ -1,7 +1,7 @@
 //! Every sentence the chart writes, in English and Spanish. Numbers inside
 //! them are formatted by the SDK for the same locale.
 
-use patchart_sdk::format::{self, Locale};
+use patchart_sdk::format::{self, Locale, plural};
 
 /// The strings of one locale.
 pub(crate) struct Texts {
@@ -176,10 +176,6 @@ impl Texts {
             Locale::Es => format!("Se acortaron {n} etiquetas largas con «…» para que quepan"),
         }
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! them are formatted by the SDK for the same locale.
 
 use patchart_sdk::chart_data;
-use patchart_sdk::format::{self, Locale};
-
-use crate::Treemap;
+use patchart_sdk::format::{self, Locale, plural};
+use patchart_sdk::treemap_chart::{Treemap, TreemapTexts};
 
 /// The strings of one locale.
 pub(crate) struct Texts {
@@ -76,10 +75,17 @@ impl Texts {
         }
     }
 
-    pub fn legend_heading(&self) -> &'static str {
-        match self.locale {
-            Locale::En => "CPC main group",
-            Locale::Es => "Grupo principal CPC",
+    /// The words the SDK's treemap draws besides labels and notes.
+    pub fn treemap(&self) -> TreemapTexts {
+        let (heading, one, many) = match self.locale {
+            Locale::En => ("CPC main group", "subgroup", "subgroups"),
+            Locale::Es => ("Grupo principal CPC", "subgrupo", "subgrupos"),
+        };
+        TreemapTexts {
+            locale: self.locale,
+            legend_heading: heading.to_owned(),
+            entry_one: one.to_owned(),
+            entry_many: many.to_owned(),
         }
     }
 
@@ -88,29 +94,6 @@ impl Texts {
             Locale::En => "Others",
             Locale::Es => "Otros",
         }
-    }
-
-    /// The third line of the Others cell: how many subgroups it sums.
-    pub fn others_subgroups(&self, n: usize) -> String {
-        let n_text = self.count(n as u64);
-        match self.locale {
-            Locale::En => format!("{n_text} {}", plural(n as u64, "subgroup", "subgroups")),
-            Locale::Es => format!("{n_text} {}", plural(n as u64, "subgrupo", "subgrupos")),
-        }
-    }
-
-    /// The last legend row when not every group fits.
-    pub fn more_groups(&self, n: usize) -> String {
-        let n_text = self.count(n as u64);
-        match self.locale {
-            Locale::En => format!("{n_text} more {}", plural(n as u64, "group", "groups")),
-            Locale::Es => format!("{n_text} {} más", plural(n as u64, "grupo", "grupos")),
-        }
-    }
-
-    /// A cell's second line: "98 (12.91%)".
-    pub fn count_and_share(&self, count: u64, share: f64) -> String {
-        format!("{} ({})", self.count(count), self.percent(share))
     }
 
     pub fn note_cpc(&self) -> &'static str {
@@ -192,18 +175,6 @@ impl Texts {
         }
     }
 
-    /// Cells too small for a label, as "G01N1/08 (9)".
-    pub fn note_unlabelled(&self, items: &[(String, u64)]) -> String {
-        let list: Vec<String> = items
-            .iter()
-            .map(|(label, count)| format!("{label} ({})", self.count(*count)))
-            .collect();
-        match self.locale {
-            Locale::En => format!("Too small to label: {}", list.join(", ")),
-            Locale::Es => format!("Demasiado pequeños para rotular: {}", list.join(", ")),
-        }
-    }
-
     pub fn warn_fewer_than_top_n(&self, top_n: u32, entries: usize) -> String {
         let entries = self.count(entries as u64);
         match self.locale {
@@ -255,10 +226,6 @@ impl Texts {
     }
 }
 
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,16 +244,13 @@ mod tests {
     fn numbers_in_sentences_follow_the_locale() {
         let en = Texts::new(Locale::En);
         let es = Texts::new(Locale::Es);
-        assert_eq!(en.count_and_share(1234, 12.9), "1,234 (12.90%)");
-        assert_eq!(es.count_and_share(1234, 12.9), "1234 (12,90\u{a0}%)");
-        assert_eq!(
-            en.note_unlabelled(&[("G01N1/08".into(), 9), ("A".into(), 12_000)]),
-            "Too small to label: G01N1/08 (9), A (12,000)"
-        );
+        assert_eq!(en.treemap().count_and_share(1234, 12.9), "1,234 (12.90%)");
+        assert_eq!(es.treemap().others_entries(1), "1 subgrupo");
+        assert_eq!(es.treemap().others_entries(26), "26 subgrupos");
         assert_eq!(
             en.warn_unlabelled(1),
             "1 cell is too small to label; listed in the notes"
         );
-        assert_eq!(es.more_groups(1), "1 grupo más");
+        assert_eq!(es.treemap().more_groups(1), "1 grupo más");
     }
 }

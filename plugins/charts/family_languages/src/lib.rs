@@ -14,14 +14,12 @@
 //!
 //! Params (JSON): `{"top_n": 8, "min_share": 2}`, both optional.
 
-mod draw;
 mod languages;
 mod texts;
 
-use patchart_sdk::chart_data::{self, ChartData, ChartType, Series};
-use patchart_sdk::{
-    Chart, ChartPlugin, Dataset, Entry, Measure, PluginInfo, RenderError, Style, params,
-};
+use patchart_sdk::chart_data::{self, ChartData, ChartType};
+use patchart_sdk::donut::{Donut, DonutChart, MAX_SLICES};
+use patchart_sdk::{Chart, ChartPlugin, Dataset, Measure, PluginInfo, RenderError, Style, params};
 use serde::Deserialize;
 
 use crate::texts::Texts;
@@ -32,9 +30,7 @@ const FACET: &str = "languages";
 
 const TOP_N_DEFAULT: u32 = 8;
 const TOP_N_MIN: u32 = 1;
-/// More slices than this cannot be told apart by colour (palettes have
-/// eight) nor labelled around a donut.
-const TOP_N_MAX: u32 = 20;
+const TOP_N_MAX: u32 = MAX_SLICES;
 const MIN_SHARE_DEFAULT: f64 = 2.0;
 const MIN_SHARE_MIN: f64 = 0.0;
 const MIN_SHARE_MAX: f64 = 50.0;
@@ -98,90 +94,6 @@ impl Params {
     }
 }
 
-/// One slice of the donut, clockwise from twelve o'clock.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Slice {
-    /// The language code as the facet gives it; `None` for Others.
-    pub code: Option<String>,
-    /// The language's name in the chart's locale, or "Others".
-    pub name: String,
-    pub count: u64,
-    /// Percent of all counts, two decimals.
-    pub share: f64,
-    /// 1-based rank in the facet; `None` for Others.
-    pub rank: Option<u64>,
-}
-
-impl Slice {
-    pub fn is_others(&self) -> bool {
-        self.code.is_none()
-    }
-}
-
-/// The figures of the chart: computed once, then drawn and reported.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Donut {
-    pub slices: Vec<Slice>,
-    pub total: u64,
-    /// Languages with a count above zero.
-    pub languages: usize,
-    /// Languages summed into Others, largest first, with their counts.
-    pub others: Vec<(String, u64)>,
-    pub others_count: u64,
-}
-
-impl Donut {
-    fn new(ranked: &[Entry], params: &Params, t: &Texts) -> Donut {
-        let ranked: Vec<&Entry> = ranked.iter().filter(|e| e.count > 0).collect();
-        let total: u64 = ranked.iter().map(|e| e.count).sum();
-        // Ranked by count, so the languages that pass both limits form a
-        // prefix; the largest is always drawn, whatever `min_share` says.
-        let mut kept = ranked
-            .iter()
-            .take(params.top_n as usize)
-            .take_while(|e| chart_data::share(e.count, total) >= params.min_share)
-            .count()
-            .max(1)
-            .min(ranked.len());
-        // An "Others" of one language hides a name for nothing.
-        if ranked.len() - kept == 1 {
-            kept += 1;
-        }
-        let mut slices: Vec<Slice> = ranked[..kept]
-            .iter()
-            .enumerate()
-            .map(|(i, e)| Slice {
-                code: Some(e.label.clone()),
-                name: languages::name(&e.label, t.locale),
-                count: e.count,
-                share: chart_data::share(e.count, total),
-                rank: Some(i as u64 + 1),
-            })
-            .collect();
-        let others: Vec<(String, u64)> = ranked[kept..]
-            .iter()
-            .map(|e| (e.label.clone(), e.count))
-            .collect();
-        let others_count: u64 = others.iter().map(|(_, c)| c).sum();
-        if others_count > 0 {
-            slices.push(Slice {
-                code: None,
-                name: t.others().to_owned(),
-                count: others_count,
-                share: chart_data::share(others_count, total),
-                rank: None,
-            });
-        }
-        Donut {
-            slices,
-            total,
-            languages: ranked.len(),
-            others,
-            others_count,
-        }
-    }
-}
-
 impl ChartPlugin for FamilyLanguages {
     fn info() -> PluginInfo {
         PluginInfo {
@@ -213,47 +125,49 @@ impl ChartPlugin for FamilyLanguages {
         }
         let locale = style.locale();
         let texts = Texts::new(locale);
-        let donut = Donut::new(&facet.ranked(), &params, &texts);
+        let donut = Donut::new(
+            &facet.ranked(),
+            params.top_n,
+            params.min_share,
+            |code| languages::name(code, locale),
+            texts.others(),
+        );
 
         let notes = notes(&donut, &texts);
-        let drawing = draw::draw(&donut, &texts, &notes, style, measure);
-        let warnings = drawing.warnings.clone();
+        let drawing = DonutChart::new(texts.title())
+            .subtitle(&texts.subtitle(donut.total, donut.entries))
+            .hole_caption(&texts.hole_caption(donut.entries))
+            .notes(&notes)
+            .draw(&donut, style, measure);
+        let mut warnings = Vec::new();
+        if drawing.elided > 0 {
+            warnings.push(texts.warn_elided(drawing.elided));
+        }
+        if drawing.unlabelled > 0 {
+            warnings.push(texts.warn_unlabelled(drawing.unlabelled));
+        }
 
         let mut cd = ChartData::new(ChartType::Donut, KEY, texts.title(), locale);
-        cd.subtitle = Some(texts.subtitle(donut.total, donut.languages));
-        cd.series.push(Series {
-            name: texts.series_name().to_owned(),
-            kind: Some("observed".to_owned()),
-            labels: donut.slices.iter().map(|s| s.name.clone()).collect(),
-            values: donut.slices.iter().map(|s| Some(s.count as f64)).collect(),
-            shares: Some(donut.slices.iter().map(|s| Some(s.share)).collect()),
-            ranks: Some(donut.slices.iter().map(|s| s.rank).collect()),
-            flags: Some(
-                donut
-                    .slices
-                    .iter()
-                    .map(|s| if s.is_others() { "others" } else { "" }.to_owned())
-                    .collect(),
-            ),
-        });
+        cd.subtitle = Some(texts.subtitle(donut.total, donut.entries));
+        cd.series.push(donut.series(texts.series_name()));
         // The codes behind the localized labels, aligned with them (null for
         // Others), and the languages inside Others: the schema's series
         // carry one label per point, and a description may need both.
         let codes: Vec<serde_json::Value> = donut
             .slices
             .iter()
-            .map(|s| s.code.clone().map_or(serde_json::Value::Null, Into::into))
+            .map(|s| s.label.clone().map_or(serde_json::Value::Null, Into::into))
             .collect();
         cd.metrics.insert("language_codes".to_owned(), codes.into());
         let others: Vec<serde_json::Value> = donut
             .others
             .iter()
-            .map(|(code, count)| {
+            .map(|e| {
                 serde_json::json!({
-                    "code": code,
-                    "name": languages::name(code, locale),
-                    "count": count,
-                    "share": chart_data::share(*count, donut.total),
+                    "code": e.label,
+                    "name": languages::name(&e.label, locale),
+                    "count": e.count,
+                    "share": chart_data::share(e.count, donut.total),
                 })
             })
             .collect();
@@ -262,19 +176,9 @@ impl ChartPlugin for FamilyLanguages {
         let top = donut.slices.first();
         cd.totals
             .set("total", donut.total)
-            .set("languages", donut.languages)
-            .set("top_n", params.top_n)
-            .set("min_share", params.min_share)
-            .set(
-                "shown_count",
-                donut.slices.iter().filter(|s| !s.is_others()).count(),
-            )
-            .set("others_count", donut.others_count)
-            .set("others_entries", donut.others.len())
-            .set(
-                "others_share",
-                chart_data::share(donut.others_count, donut.total),
-            )
+            .set("languages", donut.entries);
+        donut.write_limits(&mut cd.totals, params.top_n, params.min_share);
+        cd.totals
             .set("top_language", top.map(|s| s.name.as_str()))
             .set("top_share", top.map(|s| s.share));
         cd.notes = notes;
@@ -295,7 +199,7 @@ fn notes(d: &Donut, t: &Texts) -> Vec<String> {
         let named: Vec<(String, u64)> = d
             .others
             .iter()
-            .map(|(code, count)| (languages::name(code, t.locale), *count))
+            .map(|e| (languages::name(&e.label, t.locale), e.count))
             .collect();
         notes.push(t.note_others(&named));
     }

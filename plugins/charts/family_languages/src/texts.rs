@@ -1,7 +1,7 @@
 //! Every sentence the chart writes, in English and Spanish. Numbers inside
 //! them are formatted by the SDK for the same locale.
 
-use patchart_sdk::format::{self, Locale};
+use patchart_sdk::format::{self, Locale, plural};
 
 /// The strings of one locale.
 pub(crate) struct Texts {
@@ -15,15 +15,6 @@ impl Texts {
 
     pub fn count(&self, n: u64) -> String {
         format::count(n, self.locale)
-    }
-
-    pub fn percent(&self, share: f64) -> String {
-        format::percent(share, 1, self.locale)
-    }
-
-    /// Shares in the legend and tooltips, at chart_data's precision.
-    pub fn percent2(&self, share: f64) -> String {
-        format::percent(share, 2, self.locale)
     }
 
     pub fn title(&self) -> &'static str {
@@ -127,10 +118,6 @@ impl Texts {
     }
 }
 
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,8 +134,6 @@ mod tests {
             es.subtitle(1, 1),
             "Familias por idioma de publicación: 1 recuento en 1 idioma"
         );
-        assert_eq!(en.percent(49.79), "49.8%");
-        assert_eq!(es.percent(49.79), "49,8\u{a0}%");
         assert_eq!(
             es.note_others(&[("francés".into(), 9), ("japonés".into(), 6)]),
             "Otros: francés 9, japonés 6"

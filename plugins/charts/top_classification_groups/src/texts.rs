@@ -1,7 +1,7 @@
 //! Every sentence the chart writes, in English and Spanish. Numbers inside
 //! them are formatted by the SDK for the same locale.
 
-use patchart_sdk::format::{self, Locale};
+use patchart_sdk::format::{self, Locale, plural};
 
 use crate::Scheme;
 
@@ -221,10 +221,6 @@ impl Texts {
             ),
         }
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 #[cfg(test)]

@@ -11,10 +11,10 @@
 //!
 //! Params (JSON): `{"top_n": 15, "highlight": ["EC"]}`, both optional.
 
-mod draw;
 mod texts;
 
-use patchart_sdk::chart_data::{self, Axis, ChartData, ChartType, Highlight, Series};
+use patchart_sdk::chart_data::{Axis, ChartData, ChartType, Highlight};
+use patchart_sdk::ranked_bars::{BarKind, RankedBars, Ranking};
 use patchart_sdk::{
     Chart, ChartPlugin, Dataset, Entry, Measure, PluginInfo, RenderError, Style, params,
 };
@@ -109,97 +109,32 @@ impl Params {
     }
 }
 
-/// What a bar stands for, which decides its colour and its flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BarKind {
-    Ranked,
-    Highlighted,
-    Others,
-}
-
-/// One bar, top to bottom.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Bar {
-    pub label: String,
-    pub count: u64,
-    /// Percent of all documents, two decimals.
-    pub share: f64,
-    /// 1-based rank in the facet; `None` for Others.
-    pub rank: Option<u64>,
-    pub kind: BarKind,
-}
-
-/// The figures of the chart: computed once, then drawn and reported.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Ranking {
-    pub bars: Vec<Bar>,
-    pub total: u64,
-    /// Number of countries in the facet.
-    pub entries: usize,
-    /// Number of countries with their own bar.
-    pub shown: usize,
-    pub top_n: u32,
-    pub others_count: u64,
-    pub others_entries: usize,
-    pub highlights: Vec<Highlight>,
-}
-
-impl Ranking {
-    fn new(ranked: &[Entry], params: &Params, others_label: &str) -> Ranking {
-        let total: u64 = ranked.iter().map(|e| e.count).sum();
-        let shown = ranked.len().min(params.top_n as usize);
-        let highlights: Vec<Highlight> = params
-            .highlights()
-            .iter()
-            .map(|code| Highlight::locate(code, ranked, total, shown))
-            .collect();
-        let is_highlighted =
-            |label: &str| highlights.iter().any(|h| h.in_chart && h.label == label);
-        let mut bars: Vec<Bar> = ranked[..shown]
-            .iter()
-            .enumerate()
-            .map(|(i, e)| Bar {
-                label: e.label.clone(),
-                count: e.count,
-                share: chart_data::share(e.count, total),
-                rank: Some(i as u64 + 1),
-                kind: if is_highlighted(&e.label) {
-                    BarKind::Highlighted
-                } else {
-                    BarKind::Ranked
-                },
-            })
-            .collect();
-        let rest = &ranked[shown..];
-        let others_count: u64 = rest.iter().map(|e| e.count).sum();
-        // A zero-height Others bar would claim a category that holds
-        // nothing; leave it out.
-        if others_count > 0 {
-            bars.push(Bar {
-                label: others_label.to_owned(),
-                count: others_count,
-                share: chart_data::share(others_count, total),
-                rank: None,
-                kind: BarKind::Others,
-            });
-        }
-        Ranking {
-            bars,
-            total,
-            entries: ranked.len(),
-            shown,
-            top_n: params.top_n,
-            others_count,
-            others_entries: rest.len(),
-            highlights,
+/// The ranking with the countries asked for in `highlight` drawn in the
+/// accent colour when they have a bar, and located wherever they rank.
+fn rank(ranked: &[Entry], params: &Params, others_label: &str) -> (Ranking, Vec<Highlight>) {
+    let mut ranking = Ranking::top(ranked, params.top_n as usize, others_label);
+    let highlights: Vec<Highlight> = params
+        .highlights()
+        .iter()
+        .map(|code| Highlight::locate(code, ranked, ranking.total, ranking.shown))
+        .collect();
+    for bar in &mut ranking.bars {
+        if bar.kind == BarKind::Ranked
+            && highlights
+                .iter()
+                .any(|h| h.in_chart && h.label == bar.label)
+        {
+            bar.kind = BarKind::Highlighted;
         }
     }
+    (ranking, highlights)
+}
 
-    fn shows(&self, label: &str) -> bool {
-        self.bars
-            .iter()
-            .any(|b| b.kind != BarKind::Others && b.label == label)
-    }
+/// Whether `label` has a bar of its own.
+fn shows(r: &Ranking, label: &str) -> bool {
+    r.bars
+        .iter()
+        .any(|b| b.kind != BarKind::Others && b.label == label)
 }
 
 impl ChartPlugin for TopPatentCountries {
@@ -233,64 +168,44 @@ impl ChartPlugin for TopPatentCountries {
         }
         let locale = style.locale();
         let texts = Texts::new(locale);
-        let ranking = Ranking::new(&facet.ranked(), &params, texts.others());
+        let (ranking, highlights) = rank(&facet.ranked(), &params, texts.others());
 
-        let notes = notes(&ranking, &texts);
+        let notes = notes(&ranking, &highlights, &texts);
         let mut warnings = Vec::new();
         if ranking.entries < params.top_n as usize {
             warnings.push(texts.warn_fewer_than_top_n(params.top_n, ranking.entries));
         }
-        let drawing = draw::draw(&ranking, &texts, &notes, style, measure);
-        warnings.extend(drawing.warnings);
-
-        let mut cd = ChartData::new(
-            ChartType::HorizontalBar,
-            KEY,
-            &texts.title(ranking.shown),
-            locale,
-        );
-        cd.subtitle = Some(texts.subtitle(ranking.total, ranking.entries));
-        cd.x_axis = Some(Axis::new(texts.x_axis()));
+        let title = texts.title(ranking.shown);
+        let subtitle = texts.subtitle(ranking.total, ranking.entries);
         let labels: Vec<String> = ranking.bars.iter().map(|b| b.label.clone()).collect();
-        cd.y_axis = Some(Axis::new(texts.y_axis()).categories(labels.clone()));
-        cd.series.push(Series {
-            name: texts.x_axis().to_owned(),
-            kind: Some("observed".to_owned()),
-            labels,
-            values: ranking.bars.iter().map(|b| Some(b.count as f64)).collect(),
-            shares: Some(ranking.bars.iter().map(|b| Some(b.share)).collect()),
-            ranks: Some(ranking.bars.iter().map(|b| b.rank).collect()),
-            flags: Some(
-                ranking
-                    .bars
-                    .iter()
-                    .map(|b| match b.kind {
-                        BarKind::Ranked => String::new(),
-                        BarKind::Highlighted => "highlight".to_owned(),
-                        BarKind::Others => "others".to_owned(),
-                    })
-                    .collect(),
-            ),
-        });
-        let top_count: u64 = ranking
+        let values = ranking
             .bars
             .iter()
-            .filter(|b| b.kind != BarKind::Others)
-            .map(|b| b.count)
-            .sum();
-        cd.totals
-            .set("total", ranking.total)
-            .set("entries", ranking.entries)
-            .set("top_n", ranking.top_n)
-            .set("shown_count", ranking.shown)
-            .set("others_count", ranking.others_count)
-            .set("others_entries", ranking.others_entries)
-            .set(
-                "others_share",
-                chart_data::share(ranking.others_count, ranking.total),
-            )
-            .set("top_share", chart_data::share(top_count, ranking.total));
-        cd.highlights = Some(ranking.highlights.clone());
+            .map(|b| texts.value_label(b.count, b.share))
+            .collect();
+        let drawing = RankedBars::new(&title, &ranking, labels.clone(), values)
+            .subtitle(&subtitle)
+            .x_title(texts.x_axis())
+            .y_title(texts.y_axis())
+            .notes(&notes)
+            .draw(style, measure);
+        if drawing.crowded {
+            warnings.push(texts.warn_crowded(ranking.bars.len(), style.height));
+        }
+        if drawing.elided > 0 {
+            warnings.push(texts.warn_elided(drawing.elided));
+        }
+        if drawing.dropped_notes > 0 {
+            warnings.push(texts.warn_notes_cut(drawing.dropped_notes));
+        }
+
+        let mut cd = ChartData::new(ChartType::HorizontalBar, KEY, &title, locale);
+        cd.subtitle = Some(subtitle);
+        cd.x_axis = Some(Axis::new(texts.x_axis()));
+        cd.y_axis = Some(Axis::new(texts.y_axis()).categories(labels));
+        cd.series.push(ranking.series(texts.x_axis()));
+        ranking.write_totals(&mut cd.totals);
+        cd.highlights = Some(highlights);
         cd.notes = notes;
         cd.warnings = warnings.clone();
 
@@ -304,18 +219,18 @@ impl ChartPlugin for TopPatentCountries {
 
 /// The footnotes: what the office codes among the bars mean, what Others
 /// holds, and where highlighted countries outside the bars rank.
-fn notes(r: &Ranking, t: &Texts) -> Vec<String> {
+fn notes(r: &Ranking, highlights: &[Highlight], t: &Texts) -> Vec<String> {
     let mut notes = Vec::new();
-    if r.shows("WO") {
+    if shows(r, "WO") {
         notes.push(t.note_wo().to_owned());
     }
-    if r.shows("EP") {
+    if shows(r, "EP") {
         notes.push(t.note_ep().to_owned());
     }
     if r.others_count > 0 {
-        notes.push(t.note_others(r.others_count, r.others_entries));
+        notes.push(t.note_others(r.others_count, r.others_entries, r.others_capped()));
     }
-    for h in &r.highlights {
+    for h in highlights {
         match (h.found, h.in_chart, h.rank, h.count, h.share) {
             (true, false, Some(rank), Some(count), Some(share)) => {
                 notes.push(t.note_highlight_outside(&h.label, rank, r.entries, count, share));

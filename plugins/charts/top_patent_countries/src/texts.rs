@@ -1,7 +1,7 @@
 //! Every sentence the chart writes, in English and Spanish. Numbers inside
 //! them are formatted by the SDK for the same locale.
 
-use patchart_sdk::format::{self, Locale};
+use patchart_sdk::format::{self, Locale, plural};
 
 /// The strings of one locale.
 pub(crate) struct Texts {
@@ -92,11 +92,12 @@ impl Texts {
         }
     }
 
-    /// What the Others bar sums: `count` documents of `entries` countries.
-    pub fn note_others(&self, count: u64, entries: usize) -> String {
+    /// What the Others bar sums: `count` documents of `entries` countries;
+    /// `capped`: the bar is drawn cut short, so its length is not its count.
+    pub fn note_others(&self, count: u64, entries: usize, capped: bool) -> String {
         let docs = self.count(count);
         let places = self.count(entries as u64);
-        match self.locale {
+        let note = match self.locale {
             Locale::En => format!(
                 "Others: {docs} {} from {places} more {}",
                 plural(count, "document", "documents"),
@@ -107,6 +108,11 @@ impl Texts {
                 plural(count, "documento", "documentos"),
                 plural(entries as u64, "país u oficina", "países y oficinas"),
             ),
+        };
+        match (capped, self.locale) {
+            (false, _) => note,
+            (true, Locale::En) => format!("{note} (bar cut short, not to scale)"),
+            (true, Locale::Es) => format!("{note} (barra acortada, no a escala)"),
         }
     }
 
@@ -164,6 +170,20 @@ impl Texts {
         }
     }
 
+    pub fn warn_notes_cut(&self, n: usize) -> String {
+        let n = n as u64;
+        match self.locale {
+            Locale::En => format!(
+                "{n} {} left out of the picture for lack of room (all are in the chart data)",
+                plural(n, "footnote was", "footnotes were")
+            ),
+            Locale::Es => format!(
+                "{n} {} del gráfico por falta de espacio (todas están en los datos del gráfico)",
+                plural(n, "nota al pie se omitió", "notas al pie se omitieron")
+            ),
+        }
+    }
+
     pub fn warn_crowded(&self, bars: usize, height: u32) -> String {
         match self.locale {
             Locale::En => format!(
@@ -174,10 +194,6 @@ impl Texts {
             ),
         }
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 #[cfg(test)]
@@ -209,12 +225,16 @@ mod tests {
             "1 documento de patente publicado en 1 país u oficina"
         );
         assert_eq!(
-            en.note_others(28, 20),
+            en.note_others(28, 20, false),
             "Others: 28 documents from 20 more countries and offices"
         );
         assert_eq!(
-            es.note_others(1, 1),
+            es.note_others(1, 1, false),
             "Otros: 1 documento de 1 país u oficina más"
+        );
+        assert_eq!(
+            en.note_others(900, 80, true),
+            "Others: 900 documents from 80 more countries and offices (bar cut short, not to scale)"
         );
     }
 }

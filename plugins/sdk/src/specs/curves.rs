@@ -2,11 +2,11 @@
 //! year charts (heading and legend on top, footnotes below, both axes
 //! measured before the plot gets what is left).
 
-use super::{Figure, plural, say, write_figures};
+use super::{Figure, say, write_figures};
 use crate::axis::{LinearAxis, Side};
 use crate::chart_data::{Axis, ChartData, ChartType, Series, round2};
 use crate::footnote::Footnote;
-use crate::format;
+use crate::format::{self, plural};
 use crate::layout::{FontSizes, Heading, Rect, page_margin};
 use crate::legend::{Legend, LegendItem};
 use crate::measure_cache::MeasureCache;

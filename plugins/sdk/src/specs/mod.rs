@@ -27,11 +27,15 @@
 //! ```
 
 mod curves;
+mod donut;
 mod ranked;
+mod treemap;
 mod yearly;
 
 pub use curves::{CurveLine, CurvesSpec, draw_curves};
+pub use donut::{DonutSpec, draw_donut};
 pub use ranked::{RankedBarsSpec, draw_ranked_bars};
+pub use treemap::{MAX_CELLS, TreemapItem, TreemapSpec, draw_treemap};
 pub use yearly::{YearlySpec, draw_yearly};
 
 use crate::RenderError;
@@ -73,9 +77,4 @@ fn say(locale: Locale, en: String, es: String) -> String {
         Locale::En => en,
         Locale::Es => es,
     }
-}
-
-/// The one-or-many choice every sentence with a count needs.
-pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }

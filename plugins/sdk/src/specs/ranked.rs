@@ -1,9 +1,9 @@
 //! Ranked bars from a spec: the ranking charts' picture (bars, Others,
 //! wrapped labels, fitted value labels) for any list of counted items.
 
-use super::{Figure, plural, say, write_figures};
+use super::{Figure, say, write_figures};
 use crate::chart_data::{Axis, ChartData, ChartType};
-use crate::format::{self, Locale};
+use crate::format::{self, Locale, plural};
 use crate::ranked_bars::{RankedBars, Ranking};
 use crate::{Chart, Entry, Measure, RenderError, Style};
 

@@ -1,26 +1,24 @@
 //! The picture: heading, the treemap's cells with fitted labels, the
-//! legend of main groups (when grouping) and the footnotes.
+//! legend of groups (when grouping) and the footnotes.
 //!
 //! Layout is measured before anything is drawn. The heading is cut off the
 //! top, the footnotes off the bottom and the legend off the right; the
 //! treemap gets the rest. Others, when drawn, is a strip along the box's
 //! longer side, so the ranked cells stay together and squarified in the
-//! remainder (with grouping, first the main groups, then their subgroups
-//! inside each group's rectangle). Which cells are too small for a label is
+//! remainder (with grouping, first the groups, then their cells inside
+//! each group's rectangle). Which cells are too small for a label is
 //! only known once the cells are laid out, and their list is a footnote;
 //! so a first layout finds them and the final one reserves room for that
 //! note.
 
-use patchart_sdk::footnote::Footnote;
-use patchart_sdk::layout::{FontSizes, Heading, Rect, page_margin};
-use patchart_sdk::legend_table::{LegendRow, LegendTable};
-use patchart_sdk::svg::{Anchor, Baseline, Group, Paint, Svg, Text};
-use patchart_sdk::text::{LINE_HEIGHT, fit_size};
-use patchart_sdk::treemap::squarify;
-use patchart_sdk::{Measure, Style, palette};
-
-use crate::Treemap;
-use crate::texts::Texts;
+use super::{DrawnTreemap, Treemap, TreemapChart, TreemapTexts};
+use crate::footnote::Footnote;
+use crate::layout::{FontSizes, Heading, Rect, page_margin};
+use crate::legend_table::{LegendRow, LegendTable};
+use crate::svg::{Anchor, Baseline, Group, Paint, Svg, Text};
+use crate::text::{LINE_HEIGHT, fit_size};
+use crate::treemap::squarify;
+use crate::{Measure, Style, palette};
 
 /// The legend never takes more than this share of the page width.
 const MAX_LEGEND_SHARE: f32 = 0.28;
@@ -32,14 +30,6 @@ const MAX_NOTES_SHARE: f32 = 0.4;
 /// are shaded by count (0 = same colour, 1 = white).
 const SHADE_RANGE: f32 = 0.55;
 
-pub(crate) struct Drawing {
-    pub svg: String,
-    pub warnings: Vec<String>,
-    pub notes: Vec<String>,
-    /// Indices of cells drawn without a label.
-    pub unlabelled: Vec<usize>,
-}
-
 /// A fitted cell label: its lines (text, bold) at one size.
 #[derive(Debug, Clone, PartialEq)]
 struct CellLabel {
@@ -47,25 +37,27 @@ struct CellLabel {
     size: f32,
 }
 
-/// Where the cells and the main groups sit.
+/// Where the cells and the groups sit.
 struct Placement {
     cells: Vec<Rect>,
     groups: Vec<Rect>,
 }
 
-pub(crate) fn draw(map: &Treemap, t: &Texts, style: &Style, measure: &dyn Measure) -> Drawing {
+pub(super) fn draw(chart: &TreemapChart, style: &Style, measure: &dyn Measure) -> DrawnTreemap {
+    let (map, t) = (chart.map, chart.texts);
     let sizes = FontSizes::from_style(style);
-    let mut warnings = Vec::new();
+    let mut groups_cut = 0;
     let mut svg = Svg::new(style.width, style.height, style);
-    let title = t.title(map.shown);
-    let subtitle = t.subtitle(map);
-    svg.set_title(&title);
+    svg.set_title(&chart.title);
 
     let mut page = Rect::page(style).inset(page_margin(style));
-    let heading = Heading::new(&title).subtitle(&subtitle);
+    let mut heading = Heading::new(&chart.title);
+    if let Some(s) = &chart.subtitle {
+        heading = heading.subtitle(s);
+    }
     let heading_area = page.cut_top(heading.height(measure, page.width, &sizes));
 
-    let static_notes = static_notes(map, t);
+    let static_notes = chart.notes.clone();
     let colors = cell_colors(map, style);
     let fonts = LabelFonts::new(&sizes);
 
@@ -78,8 +70,8 @@ pub(crate) fn draw(map: &Treemap, t: &Texts, style: &Style, measure: &dyn Measur
     let legend_room = page.height
         - Footnote::new(&reserved, sizes.footnote, style).height(measure, page.width)
         - sizes.legend * LINE_HEIGHT;
-    let legend = group_legend(map, t, style, &sizes, legend_room, &mut warnings);
-    let legend_min = measure.width(t.legend_heading(), sizes.legend, true);
+    let legend = group_legend(map, t, style, &sizes, legend_room, &mut groups_cut);
+    let legend_min = measure.width(&t.legend_heading, sizes.legend, true);
     let first = plot_area(
         page,
         &static_notes,
@@ -140,9 +132,8 @@ pub(crate) fn draw(map: &Treemap, t: &Texts, style: &Style, measure: &dyn Measur
         .collect();
     if !unlabelled.is_empty() {
         notes.push(unlabelled_note(map, t, &labels));
-        warnings.push(t.warn_unlabelled(unlabelled.len()));
     }
-    let mut description = vec![subtitle.clone()];
+    let mut description: Vec<String> = chart.subtitle.iter().cloned().collect();
     description.extend(notes.iter().cloned());
     svg.set_description(&description.join(". "));
 
@@ -189,7 +180,7 @@ pub(crate) fn draw(map: &Treemap, t: &Texts, style: &Style, measure: &dyn Measur
 
     if let (Some(legend), Some(area)) = (&legend, plot_layout.legend) {
         svg.text(
-            &Text::new(area.x, area.y, t.legend_heading())
+            &Text::new(area.x, area.y, &t.legend_heading)
                 .size(sizes.legend)
                 .bold()
                 .baseline(Baseline::Hanging),
@@ -198,22 +189,21 @@ pub(crate) fn draw(map: &Treemap, t: &Texts, style: &Style, measure: &dyn Measur
         legend.draw(&mut svg, measure, rows);
     }
     let shown_notes = fitting_notes(&notes, page, &sizes, style, measure);
-    if shown_notes.len() < notes.len() {
-        warnings.push(t.warn_notes_cut(notes.len() - shown_notes.len()));
-    }
+    let notes_cut = notes.len() - shown_notes.len();
     let footnote = Footnote::new(&shown_notes, sizes.footnote, style);
     footnote.draw(&mut svg, measure, plot_layout.footnote);
 
-    Drawing {
+    DrawnTreemap {
         svg: svg.finish(),
-        warnings,
         notes,
         unlabelled,
+        groups_cut,
+        notes_cut,
     }
 }
 
 /// The note listing the cells without a label.
-fn unlabelled_note(map: &Treemap, t: &Texts, labels: &[Option<CellLabel>]) -> String {
+fn unlabelled_note(map: &Treemap, t: &TreemapTexts, labels: &[Option<CellLabel>]) -> String {
     let items: Vec<(String, u64)> = map
         .cells
         .iter()
@@ -222,18 +212,6 @@ fn unlabelled_note(map: &Treemap, t: &Texts, labels: &[Option<CellLabel>]) -> St
         .map(|(c, _)| (c.label.clone(), c.count))
         .collect();
     t.note_unlabelled(&items)
-}
-
-/// The notes that do not depend on the layout.
-fn static_notes(map: &Treemap, t: &Texts) -> Vec<String> {
-    let mut notes = vec![t.note_cpc().to_owned(), t.note_counts(map)];
-    if map.others_count > 0 {
-        notes.push(t.note_rest(map));
-    }
-    if !map.groups.is_empty() {
-        notes.push(t.note_groups().to_owned());
-    }
-    notes
 }
 
 /// The page cut into plot, legend and footnote areas.
@@ -288,15 +266,15 @@ fn fitting_notes(
     kept
 }
 
-/// The legend of main groups, trimmed to the rows that fit the page height
+/// The legend of groups, trimmed to the rows that fit the page height
 /// (the rest summed in a last row), or `None` without grouping.
 fn group_legend(
     map: &Treemap,
-    t: &Texts,
+    t: &TreemapTexts,
     style: &Style,
     sizes: &FontSizes,
     max_height: f32,
-    warnings: &mut Vec<String>,
+    groups_cut: &mut usize,
 ) -> Option<LegendTable> {
     if map.groups.is_empty() {
         return None;
@@ -308,21 +286,21 @@ fn group_legend(
         .groups
         .iter()
         .enumerate()
-        .map(|(i, g)| row(style.color(i), &g.code, g.count, g.share))
+        .map(|(i, g)| row(style.color(i), &g.label, g.count, g.share))
         .collect();
     let probe = LegendTable::new(vec![rows[0].clone()], sizes.legend, style);
     let fit = (max_height.max(0.0) / probe.height().max(1.0)).floor() as usize;
     if fit == 0 {
         // Not even one row fits beside the plot: the colours are still
         // explained by the notes and chart_data.
-        warnings.push(t.warn_groups_cut(rows.len()));
+        *groups_cut = rows.len();
         return None;
     }
     if rows.len() > fit {
         let keep = fit - 1;
         let rest = &map.groups[keep..];
         let count: u64 = rest.iter().map(|g| g.count).sum();
-        let share = patchart_sdk::chart_data::share(count, map.whole);
+        let share = crate::chart_data::share(count, map.whole);
         rows.truncate(keep);
         rows.push(row(
             palette::others_color(),
@@ -330,12 +308,12 @@ fn group_legend(
             count,
             share,
         ));
-        warnings.push(t.warn_groups_cut(rest.len()));
+        *groups_cut = rest.len();
     }
     Some(LegendTable::new(rows, sizes.legend, style))
 }
 
-/// The rectangle of every cell (and of every main group when grouping).
+/// The rectangle of every cell (and of every group when grouping).
 fn place(map: &Treemap, area: Rect) -> Placement {
     let mut rest = area;
     let mut cells = vec![Rect::new(area.x, area.y, 0.0, 0.0); map.cells.len()];
@@ -372,7 +350,7 @@ fn place(map: &Treemap, area: Rect) -> Placement {
 
 /// Colour of every cell. Without grouping, ranked cells are shades of the
 /// first palette colour, darker for larger counts (area and shade tell the
-/// same story); with grouping, each main group has its palette colour.
+/// same story); with grouping, each group has its palette colour.
 /// Others is always the neutral grey.
 fn cell_colors(map: &Treemap, style: &Style) -> Vec<String> {
     let ranked = map.cells.iter().filter(|c| !c.is_others);
@@ -417,7 +395,7 @@ impl LabelFonts {
 
 fn fit_labels(
     map: &Treemap,
-    t: &Texts,
+    t: &TreemapTexts,
     placement: &Placement,
     fonts: &LabelFonts,
     measure: &dyn Measure,
@@ -429,7 +407,7 @@ fn fit_labels(
             let count = t.count(c.count);
             let share = t.percent(c.share);
             let both = t.count_and_share(c.count, c.share);
-            let extra = c.is_others.then(|| t.others_subgroups(map.others_entries));
+            let extra = c.is_others.then(|| t.others_entries(map.others_entries));
             let texts = CellTexts {
                 code: &c.label,
                 count: &count,

@@ -11,15 +11,14 @@
 
 use std::f32::consts::{FRAC_PI_2, TAU};
 
-use patchart_sdk::footnote::Footnote;
-use patchart_sdk::layout::{FontSizes, Heading, Rect, muted_text, page_margin};
-use patchart_sdk::legend_table::{LegendRow, LegendTable};
-use patchart_sdk::svg::{Anchor, Baseline, Group, Paint, PathData, Svg, Text};
-use patchart_sdk::text::{LINE_HEIGHT, elide, fit_size, wrap_lines};
-use patchart_sdk::{Measure, Style, palette};
-
-use crate::Donut;
-use crate::texts::Texts;
+use super::{Donut, DonutChart, DrawnDonut};
+use crate::footnote::Footnote;
+use crate::format::{self, Locale};
+use crate::layout::{FontSizes, Heading, Rect, muted_text, page_margin};
+use crate::legend_table::{LegendRow, LegendTable};
+use crate::svg::{Anchor, Baseline, Group, Paint, PathData, Svg, Text};
+use crate::text::{ELLIPSIS, LINE_HEIGHT, elide, fit_size, wrap_lines};
+use crate::{Measure, Style, palette};
 
 /// The hole's radius as a share of the outer radius.
 const HOLE: f32 = 0.58;
@@ -28,9 +27,26 @@ const MAX_LEGEND_SHARE: f32 = 0.35;
 /// Below this outer radius a donut is not worth drawing.
 const MIN_RADIUS: f32 = 8.0;
 
-pub(crate) struct Drawing {
-    pub svg: String,
-    pub warnings: Vec<String>,
+/// Numbers as the donut writes them, in the chart's locale.
+struct Words {
+    locale: Locale,
+}
+
+impl Words {
+    fn count(&self, n: u64) -> String {
+        format::count(n, self.locale)
+    }
+
+    /// Shares on the slices: one decimal, the most a label beside a slice
+    /// has room for.
+    fn percent(&self, share: f64) -> String {
+        format::percent(share, 1, self.locale)
+    }
+
+    /// Shares in the legend and tooltips, at chart_data's precision.
+    fn percent2(&self, share: f64) -> String {
+        format::percent(share, 2, self.locale)
+    }
 }
 
 /// A slice's angles, clockwise from twelve o'clock, in radians of SVG
@@ -116,25 +132,28 @@ struct OutsideLabel {
     y: f32,
 }
 
-pub(crate) fn draw(
+pub(super) fn draw(
+    chart: &DonutChart,
     d: &Donut,
-    t: &Texts,
-    notes: &[String],
     style: &Style,
     measure: &dyn Measure,
-) -> Drawing {
+) -> DrawnDonut {
+    let t = &Words {
+        locale: style.locale(),
+    };
+    let notes = &chart.notes;
     let sizes = FontSizes::from_style(style);
-    let mut warnings = Vec::new();
     let mut svg = Svg::new(style.width, style.height, style);
-    let title = t.title();
-    let subtitle = t.subtitle(d.total, d.languages);
-    svg.set_title(title);
-    let mut description = vec![subtitle.clone()];
+    svg.set_title(&chart.title);
+    let mut description: Vec<String> = chart.subtitle.iter().cloned().collect();
     description.extend(notes.iter().cloned());
     svg.set_description(&description.join(". "));
 
     let mut page = Rect::page(style).inset(page_margin(style));
-    let heading = Heading::new(title).subtitle(&subtitle);
+    let mut heading = Heading::new(&chart.title);
+    if let Some(s) = &chart.subtitle {
+        heading = heading.subtitle(s);
+    }
     let heading_area = page.cut_top(heading.height(measure, page.width, &sizes));
     let footnote = Footnote::new(notes, sizes.footnote, style);
     let footnote_area = page.cut_bottom(footnote.height(measure, page.width));
@@ -177,18 +196,12 @@ pub(crate) fn draw(
         legend.height(),
     );
     let elided = legend.elided_count(measure, legend_width);
-    if elided > 0 {
-        warnings.push(t.warn_elided(elided));
-    }
     let plot = page;
 
     let arcs = arcs(d);
     let label_size = sizes.label;
     let (mut ring, mut inside, outside, unlabelled) =
         place_labels(d, t, &arcs, plot, label_size, measure);
-    if unlabelled > 0 {
-        warnings.push(t.warn_unlabelled(unlabelled));
-    }
     // The donut is centred in the plot and the legend sits at the page's
     // right edge; close the gap between them by moving each half of it,
     // so the pair is centred on the page.
@@ -260,14 +273,23 @@ pub(crate) fn draw(
             );
         }
         svg.close_group();
-        draw_total(&mut svg, d, t, &ring, style, measure);
+        draw_total(
+            &mut svg,
+            d,
+            t,
+            chart.hole_caption.as_deref(),
+            &ring,
+            style,
+            measure,
+        );
     }
     legend.draw(&mut svg, measure, legend_area);
     footnote.draw(&mut svg, measure, footnote_area);
 
-    Drawing {
+    DrawnDonut {
         svg: svg.finish(),
-        warnings,
+        elided,
+        unlabelled,
     }
 }
 
@@ -342,7 +364,7 @@ fn label_x(ring: &Ring, size: f32, right: bool) -> f32 {
 /// slices, the labels beside the donut and how many slices got no label.
 fn place_labels(
     d: &Donut,
-    t: &Texts,
+    t: &Words,
     arcs: &[Arc],
     plot: Rect,
     size: f32,
@@ -387,7 +409,7 @@ fn place_labels(
 /// beside the donut instead.
 fn inside_labels(
     d: &Donut,
-    t: &Texts,
+    t: &Words,
     arcs: &[Arc],
     ring: &Ring,
     size: f32,
@@ -426,7 +448,7 @@ fn inside_labels(
     (inside, outside)
 }
 
-fn outside_text(d: &Donut, t: &Texts, i: usize) -> String {
+fn outside_text(d: &Donut, t: &Words, i: usize) -> String {
     format!("{} {}", d.slices[i].name, t.percent(d.slices[i].share))
 }
 
@@ -437,7 +459,7 @@ fn outside_text(d: &Donut, t: &Texts, i: usize) -> String {
 #[allow(clippy::too_many_arguments)]
 fn outside_labels(
     d: &Donut,
-    t: &Texts,
+    t: &Words,
     arcs: &[Arc],
     ring: &Ring,
     wanted: &[usize],
@@ -495,7 +517,7 @@ fn outside_labels(
             } else {
                 let name_room = room - pct_w - measure.width(" ", size, false);
                 let name = elide(measure, &s.name, name_room, size, false);
-                if name.is_empty() || name == patchart_sdk::text::ELLIPSIS {
+                if name.is_empty() || name == ELLIPSIS {
                     pct
                 } else {
                     format!("{name} {pct}")
@@ -520,7 +542,8 @@ fn outside_labels(
 fn draw_total(
     svg: &mut Svg,
     d: &Donut,
-    t: &Texts,
+    t: &Words,
+    caption: Option<&str>,
     ring: &Ring,
     style: &Style,
     measure: &dyn Measure,
@@ -534,16 +557,11 @@ fn draw_total(
         return;
     };
     let caption_size = sizes.label;
-    let caption = wrap_lines(
-        measure,
-        &t.hole_caption(d.languages),
-        width,
-        caption_size,
-        false,
-        2,
-    );
+    let caption = caption
+        .map(|c| wrap_lines(measure, c, width, caption_size, false, 2))
+        .unwrap_or_default();
     let caption_h = caption.len() as f32 * caption_size * LINE_HEIGHT;
-    let with_caption = size + caption_h <= ring.inner * 1.2;
+    let with_caption = !caption.is_empty() && size + caption_h <= ring.inner * 1.2;
     let block = if with_caption { size + caption_h } else { size };
     let mut y = ring.cy - block / 2.0 + size / 2.0;
     svg.open_group(&Group::new().class("total"));
