@@ -272,13 +272,26 @@ impl PluginCatalog {
 
     /// Loads `bytes` and draws the smoke chart with it, in one blocking
     /// task: the checks every new build passes before it is registered.
-    /// The bytes come back for storing.
+    /// The smoke render is skipped for bytes this node's compile cache
+    /// records as passed by this version of patchart (a restart with a
+    /// watched directory of Python plugins spent a quarter of a second
+    /// drawing them again). The bytes come back for storing.
     async fn check(&self, bytes: Vec<u8>) -> Result<(LoadedPlugin, Vec<u8>)> {
+        let sha = hex::encode(Sha256::digest(&bytes));
+        self.check_hashed(bytes, sha).await
+    }
+
+    async fn check_hashed(&self, bytes: Vec<u8>, sha: String) -> Result<(LoadedPlugin, Vec<u8>)> {
         let runtime = self.registry.runtime().clone();
         let rasterizer = self.rasterizer.clone();
         tokio::task::spawn_blocking(move || {
-            let plugin = runtime.load(&bytes, None)?;
-            smoke_render(&runtime, &rasterizer, &plugin)?;
+            let plugin = runtime.load_hashed(&bytes, &sha, None)?;
+            let cache = runtime.compile_cache();
+            let limits = runtime.config().default_limits;
+            if !cache.passed_checks(&plugin.sha256, &limits) {
+                smoke_render(&runtime, &rasterizer, &plugin)?;
+                cache.mark_passed_checks(&plugin.sha256, &limits);
+            }
             Ok((plugin, bytes))
         })
         .await
@@ -452,20 +465,61 @@ impl PluginCatalog {
             {
                 continue;
             }
-            let bytes = match std::fs::read(&path) {
-                Ok(b) => b,
-                // Removed between listing and reading: the next scan sees it.
-                Err(_) => continue,
+            let modified_ns = modified
+                .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            let cache = self.registry.runtime().compile_cache().clone();
+            // A file as it was when it last loaded here: its build comes from
+            // the compile cache, unread, and its checks were passed then.
+            let remembered = match cache.dir_file_sha(&path, len, modified_ns) {
+                Some(sha) if known.get(&path).is_some_and(|k| k.sha256 == sha) => {
+                    self.set_file(&path, |f| {
+                        f.len = len;
+                        f.modified = modified;
+                    });
+                    continue;
+                }
+                Some(sha)
+                    if cache
+                        .passed_checks(&sha, &self.registry.runtime().config().default_limits) =>
+                {
+                    let runtime = self.registry.runtime().clone();
+                    let sha_ = sha.clone();
+                    tokio::task::spawn_blocking(move || runtime.load_compiled(&sha_, None))
+                        .await
+                        .ok()
+                        .flatten()
+                        .and_then(|loaded| loaded.ok())
+                        .map(|plugin| (plugin, sha))
+                }
+                _ => None,
             };
-            let sha = hex::encode(Sha256::digest(&bytes));
-            if known.get(&path).is_some_and(|k| k.sha256 == sha) {
-                self.set_file(&path, |f| {
-                    f.len = len;
-                    f.modified = modified;
-                });
-                continue;
-            }
-            let outcome = self.check(bytes).await.map(|(plugin, _)| plugin);
+            let (outcome, sha) = match remembered {
+                Some((plugin, sha)) => (Ok(plugin), sha),
+                None => {
+                    let bytes = match std::fs::read(&path) {
+                        Ok(b) => b,
+                        // Removed between listing and reading: the next scan sees it.
+                        Err(_) => continue,
+                    };
+                    let sha = hex::encode(Sha256::digest(&bytes));
+                    if known.get(&path).is_some_and(|k| k.sha256 == sha) {
+                        self.set_file(&path, |f| {
+                            f.len = len;
+                            f.modified = modified;
+                        });
+                        continue;
+                    }
+                    let outcome = self
+                        .check_hashed(bytes, sha.clone())
+                        .await
+                        .map(|(plugin, _)| plugin);
+                    if outcome.is_ok() {
+                        cache.remember_dir_file(&path, len, modified_ns, &sha);
+                    }
+                    (outcome, sha)
+                }
+            };
             let previous = known.get(&path).and_then(|k| k.registered.clone());
             let mut file = DirFile {
                 len,

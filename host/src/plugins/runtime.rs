@@ -293,11 +293,27 @@ impl PluginRuntime {
         &self.measurer
     }
 
+    /// The on-disk cache of compiled plugins (and of the checks they
+    /// passed).
+    pub fn compile_cache(&self) -> &CompileCache {
+        &self.cache
+    }
+
     /// Compiles (or fetches from cache), links and checks a component, then
     /// asks it for its `info()`. Every failure is `PLUGIN_LOAD_FAILED` with
     /// the reason.
     pub fn load(&self, wasm: &[u8], limits: Option<PluginLimits>) -> Result<LoadedPlugin> {
-        let limits = limits.unwrap_or(self.config.default_limits);
+        self.load_hashed(wasm, &hex::encode(Sha256::digest(wasm)), limits)
+    }
+
+    /// [`Self::load`] of bytes whose sha256 the caller computed already
+    /// (hashing a Python plugin's 18 MB twice was most of a restart).
+    pub fn load_hashed(
+        &self,
+        wasm: &[u8],
+        sha256: &str,
+        limits: Option<PluginLimits>,
+    ) -> Result<LoadedPlugin> {
         let fail = |m: String| Error::new(ErrorCode::PluginLoadFailed, m);
         if wasm.len() < 8 || &wasm[..4] != b"\0asm" {
             return Err(fail(
@@ -312,11 +328,35 @@ impl PluginRuntime {
                     .into(),
             ));
         }
-        let sha256 = hex::encode(Sha256::digest(wasm));
         let (component, from_cache) = self
             .cache
-            .load_or_compile(&self.engine, &sha256, wasm)
+            .load_or_compile(&self.engine, sha256, wasm)
             .map_err(|e| fail(format!("the component does not compile: {e:#}")))?;
+        self.inspect(component, sha256, from_cache, limits)
+    }
+
+    /// The build `sha256` from the compile cache alone, without its bytes:
+    /// `None` when the cache does not hold it (or cannot read it).
+    pub fn load_compiled(
+        &self,
+        sha256: &str,
+        limits: Option<PluginLimits>,
+    ) -> Option<Result<LoadedPlugin>> {
+        let component = self.cache.load(&self.engine, sha256)?;
+        Some(self.inspect(component, sha256, true, limits))
+    }
+
+    /// Links a compiled component into the sandbox, checks its contract
+    /// and asks it for its `info()`.
+    fn inspect(
+        &self,
+        component: wasmtime::component::Component,
+        sha256: &str,
+        from_cache: bool,
+        limits: Option<PluginLimits>,
+    ) -> Result<LoadedPlugin> {
+        let limits = limits.unwrap_or(self.config.default_limits);
+        let fail = |m: String| Error::new(ErrorCode::PluginLoadFailed, m);
         check_contract_version(&self.engine, &component).map_err(fail)?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
             fail(format!(
@@ -362,7 +402,7 @@ impl PluginRuntime {
                 params_schema,
                 required_facets: info.required_facets,
             },
-            sha256,
+            sha256: sha256.to_string(),
             limits: std::sync::RwLock::new(limits),
             from_cache,
             pre,
