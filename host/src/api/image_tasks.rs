@@ -21,7 +21,7 @@ pub struct TaskListQuery {
     #[param(value_type = Option<TaskStatus>)]
     pub status: Option<String>,
     /// 1-based page number.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Results per page (1..200, default 50).
     #[param(minimum = 1, maximum = 200)]
