@@ -131,13 +131,16 @@ pub async fn get_job(
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let job = super::visible_job(&state, &user, &id).await?;
+    let (job, last_event) = state
+        .store
+        .job_for_with_last_event(&user, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such job"))?;
     if !job.status().is_terminal() {
         return Ok(Json(job_detail(&state, &user, &job, &url).await?).into_response());
     }
     // What the body depends on: the job's own row, its log, who reads it
     // (descriptions are per user) and the origin its links are built on.
-    let last_event = state.store.last_event_id(&job.id).await?;
     let tag = {
         use sha2::{Digest, Sha256};
         let version = format!(
