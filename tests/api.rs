@@ -577,7 +577,7 @@ async fn users_only_see_their_own_things() {
         .send()
         .await
         .expect("post");
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
     let body: Value = r.json().await.expect("json");
     assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
     assert!(body["error"]["fields"]["dataset_id"].is_string(), "{body}");
@@ -624,29 +624,46 @@ async fn invalid_requests_are_refused_with_field_errors_and_store_nothing() {
     let s = TestServer::start().await;
     let before = s.stored().await;
     assert_eq!(before.rows["jobs"], 0, "{before:?}");
+    // 422: what the document allows but the server cannot use; 400: what
+    // the document does not allow.
     let cases = [
         (
             json!([{"algorithm_key": "no_such_chart"}]),
             "images[0].algorithm_key",
             "no_such_chart",
+            422,
         ),
         (
             json!([{"algorithm_key": "top_patent_countries", "params": {"top_n": 500}}]),
             "images[0].params",
             "top_n",
+            422,
         ),
         (
             json!([{"algorithm_key": "top_patent_countries", "output_format": "gif"}]),
             "images[0].output_format",
             "gif",
+            400,
         ),
-        (json!([]), "images", "at least one chart"),
+        (
+            json!([{"algorithm_key": "top_patent_countries", "output_format": "PNG"}]),
+            "images[0].output_format",
+            "PNG",
+            400,
+        ),
+        (
+            json!([{"algorithm_key": "top_patent_countries", "params": [1]}]),
+            "images[0].params",
+            "object",
+            400,
+        ),
+        (json!([]), "images", "at least one chart", 400),
     ];
-    for (images, field, says) in cases {
+    for (images, field, says, want) in cases {
         let (status, body) = s
             .post_job(&s.admin_token, full_export(), &images, None, None)
             .await;
-        assert_eq!(status, 400, "{body}");
+        assert_eq!(status, want, "{body}");
         assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
         let fields = body["error"]["fields"].as_object().expect("fields");
         assert_eq!(fields.len(), 1, "only {field} is at fault: {body}");
@@ -664,7 +681,7 @@ async fn invalid_requests_are_refused_with_field_errors_and_store_nothing() {
             Some(&json!({"palette": "neon"})),
         )
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
     assert!(
         body["error"]["fields"]["visualization_config"]
@@ -681,7 +698,7 @@ async fn invalid_requests_are_refused_with_field_errors_and_store_nothing() {
             None,
         )
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "INGEST_NOT_A_WORKBOOK");
     assert!(
         body["error"]["fields"]["source_data"]
@@ -839,10 +856,17 @@ async fn list_filters_validate_the_status() {
             .contains("CANCELLED"),
         "{body}"
     );
+    // Spelled as the document spells it, or refused.
+    assert_eq!(
+        s.get_json(&s.admin_token, "/api/jobs/?status=SUCCESS")
+            .await
+            .0,
+        200
+    );
     assert_eq!(
         s.get_json(&s.admin_token, "/api/jobs/?status=success")
             .await
             .0,
-        200
+        400
     );
 }

@@ -154,12 +154,15 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
         {"algorithm_key": "top_patent_countries"},
     ])
     .to_string();
-    let cases: Vec<(&str, Form, &str, &str)> = vec![
+    // 400 for what the document does not allow; 422 for what it allows
+    // but the server cannot use.
+    let cases: Vec<(&str, Form, &str, &str, u16)> = vec![
         (
             "no file",
             Form::new().text("images", CHART),
             "source_data",
             "required",
+            400,
         ),
         (
             "an unknown field",
@@ -169,6 +172,7 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
                 .part("source_data", file_part(standard_export())),
             "colour",
             "unknown field",
+            400,
         ),
         (
             "an unsupported source type",
@@ -178,12 +182,14 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
                 .part("source_data", file_part(standard_export())),
             "source_type",
             "espacenet_excel",
+            400,
         ),
         (
             "no images",
             Form::new().part("source_data", file_part(standard_export())),
             "images",
             "required",
+            400,
         ),
         (
             "images that are not JSON",
@@ -192,6 +198,7 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
                 .part("source_data", file_part(standard_export())),
             "images",
             "not a JSON list",
+            400,
         ),
         (
             "an image with an unknown field",
@@ -203,6 +210,7 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
                 .part("source_data", file_part(standard_export())),
             "images",
             "colour",
+            400,
         ),
         (
             "too many images",
@@ -210,7 +218,8 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
                 .text("images", three)
                 .part("source_data", file_part(standard_export())),
             "images",
-            "3 charts requested; the limit is 2",
+            "3 charts requested; this server's limit is 2",
+            422,
         ),
         (
             "a visualization_config that is not JSON",
@@ -220,6 +229,7 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
                 .part("source_data", file_part(standard_export())),
             "visualization_config",
             "not JSON",
+            400,
         ),
         (
             "an unknown style field",
@@ -229,11 +239,12 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
                 .part("source_data", file_part(standard_export())),
             "visualization_config",
             "font_size",
+            422,
         ),
     ];
-    for (what, form, field, says) in cases {
+    for (what, form, field, says, status) in cases {
         let got = post_form(&s, form).await;
-        let fields = envelope(what, &got, 400, "VALIDATION_ERROR");
+        let fields = envelope(what, &got, status, "VALIDATION_ERROR");
         assert!(
             fields
                 .get(field)
@@ -308,6 +319,25 @@ async fn malformed_job_uploads_are_refused_naming_the_field_and_store_nothing() 
         400,
         "VALIDATION_ERROR",
     );
+    // Neither JSON nor multipart, at each endpoint that takes a body.
+    for path in [
+        "/api/jobs/",
+        "/api/datasets/",
+        "/api/plugins/",
+        "/api/ai/describe/",
+        "/api/tokens/",
+    ] {
+        let r = s
+            .http
+            .post(s.url(path))
+            .bearer_auth(&s.admin_token)
+            .header("content-type", "text/plain")
+            .body("images=top")
+            .send()
+            .await
+            .expect("post");
+        envelope(path, &answer(r).await, 415, "UNSUPPORTED_MEDIA_TYPE");
+    }
     assert_eq!(s.stored().await, before, "nothing stored");
 }
 
@@ -361,7 +391,8 @@ async fn an_export_the_ingest_refuses_is_answered_with_the_ingest_code() {
             .text("images", CHART)
             .part("source_data", file_part(bytes));
         let got = post_form(&s, form).await;
-        let fields = envelope(what, &got, 400, code);
+        // Sent as the document says, but not an export the server reads.
+        let fields = envelope(what, &got, 422, code);
         assert!(
             fields["source_data"]
                 .as_str()

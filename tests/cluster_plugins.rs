@@ -91,7 +91,7 @@ async fn an_operators_plugin_change_on_one_node_holds_on_every_node_within_a_sec
         )
         .await;
     assert_eq!(
-        status, 400,
+        status, 422,
         "a disabled plugin is refused on node c: {body}"
     );
 

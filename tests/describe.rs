@@ -307,35 +307,54 @@ async fn requests_are_validated_and_charts_stay_with_their_owner() {
     let bob = s.user_token("bob").await;
     let (_, task) = chart(&s, &alice).await;
 
-    for (body, field, needle) in [
+    // 422: a provider or model this server does not have; 400: what the
+    // document does not allow.
+    for (body, field, needle, want) in [
         (
             json!({"image_task_id": task, "provider": "gpt"}),
             "provider",
             "valid: facts",
+            422,
         ),
         (
             json!({"image_task_id": task, "provider": "openai"}),
             "provider",
             "not configured",
+            422,
         ),
         (
             json!({"image_task_id": task, "model": "gpt-4o"}),
             "model",
             "valid: facts-1",
+            422,
         ),
         (
             json!({"image_task_id": task, "locale": "fr"}),
             "locale",
             "valid: en, es",
+            400,
+        ),
+        (
+            json!({"image_task_id": task, "locale": "EN"}),
+            "locale",
+            "valid: en, es",
+            400,
         ),
         (
             json!({"image_task_id": task, "user_context": "x".repeat(2001)}),
             "user_context",
             "limit is 2000",
+            400,
+        ),
+        (
+            json!({"image_task_id": task, "user_context": format!("{} ", "x".repeat(2000))}),
+            "user_context",
+            "limit is 2000",
+            400,
         ),
     ] {
         let (status, err) = post_describe(&s, &alice, &body).await;
-        assert_eq!(status, 400, "{body}: {err}");
+        assert_eq!(status, want, "{body}: {err}");
         assert_eq!(err["error"]["code"], "VALIDATION_ERROR");
         let msg = text(&err["error"]["fields"][field]);
         assert!(msg.contains(needle), "{field}: {msg}");
@@ -602,7 +621,7 @@ async fn a_plain_answer_a_500_then_success_and_a_chosen_model() {
         &json!({"image_task_id": task, "model": "gpt-5"}),
     )
     .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert!(
         text(&err["error"]["fields"]["model"]).contains("test-model, test-large"),
         "{err}"

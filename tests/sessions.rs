@@ -294,7 +294,7 @@ async fn datasets_are_uploaded_listed_and_read_per_user_with_the_ingest_error_in
             .send()
             .await
             .expect("bad upload");
-        assert_eq!(bad.status(), 400);
+        assert_eq!(bad.status(), 422);
         let body: Value = bad.json().await.expect("json");
         assert_eq!(body["error"]["code"], "INGEST_NOT_A_WORKBOOK");
         assert!(

@@ -17,7 +17,8 @@
 //! - [`events`]: `emit_event`, persisted then published;
 //! - [`describe`]: chart descriptions from `chart_data` (built-in `facts`,
 //!   OpenAI-compatible models);
-//! - [`api`]: the HTTP and WebSocket surface; [`server`] wires it all;
+//! - [`api`]: the HTTP and WebSocket surface, served by [`http`] with read
+//!   timeouts; [`server`] wires it all;
 //! - [`authoring`]: plugin starters and builds in Rust, Python and
 //!   JavaScript (`patchart plugin new|build`);
 //! - [`cli`]: the `patchart` command line.
@@ -30,6 +31,7 @@ pub mod dataset;
 pub mod describe;
 pub mod error;
 pub mod events;
+pub mod http;
 pub mod ingest;
 pub mod jobs;
 mod memo;

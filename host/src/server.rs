@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     pub workers: WorkerConfig,
     pub limits: ApiLimits,
+    /// How long a client may take over a request's head and pause in its
+    /// body.
+    pub read_timeouts: crate::http::ReadTimeouts,
     pub runtime: RuntimeConfig,
     /// The watched plugins directory (default: `<data dir>/plugins`).
     pub plugins_dir: PathBuf,
@@ -60,6 +63,7 @@ impl ServerConfig {
             bind,
             workers: WorkerConfig::default(),
             limits: ApiLimits::default(),
+            read_timeouts: crate::http::ReadTimeouts::default(),
             runtime,
             shutdown_grace: Duration::from_secs(10),
             describe: DescribeConfig::default(),
@@ -253,19 +257,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let app = api::router(state)
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span));
     let mut rx = shutdown_rx;
+    let timeouts = config.read_timeouts;
     let http = tokio::spawn(async move {
         let stop = async move {
             let _ = rx.wait_for(|s| *s).await;
         };
-        // With the peer address, which the failed-authentication throttle
-        // keys on.
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::error!(error = %e, "HTTP server failed");
-        }
+        crate::http::serve(listener, app, timeouts, stop).await;
     });
     Ok(RunningServer {
         addr,

@@ -2,8 +2,6 @@
 //! The task is queued and runs on the description workers; its events
 //! stream on the chart's job channel (`/ws/jobs/<job_id>/`).
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, State};
@@ -14,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::views::ErrorBody;
-use super::{ApiError, AppState, Auth};
+use super::{ApiError, AppState, Auth, FieldErrors};
 use crate::describe::{Catalog, prompt};
 use crate::store::NewDescription;
 use crate::store::model::TaskStatus;
@@ -24,29 +22,58 @@ use crate::store::model::TaskStatus;
 #[serde(deny_unknown_fields)]
 pub struct DescribeRequest {
     /// The chart (image task) to describe; it must have succeeded.
+    #[schema(format = "uuid")]
     pub image_task_id: String,
-    /// Background for the writer: audience, emphasis (at most 2000
-    /// characters). Models read it; `facts` does not.
+    /// Background for the writer: audience, emphasis. Models read it;
+    /// `facts` does not.
+    #[schema(max_length = 2000)]
     pub user_context: Option<String>,
-    /// `facts` or `openai` (see `GET /api/ai/models/`); default: the first
-    /// of the configured chain. `provider_preference` is the replaced Jobs
-    /// API's name for it.
+    /// `facts` or `openai` (see `GET /api/ai/models/`; another is refused
+    /// with 422); default (also `""`): the first of the configured chain.
+    /// `provider_preference` is the replaced Jobs API's name for it.
     #[serde(alias = "provider_preference")]
     pub provider: Option<String>,
-    /// A model of that provider; default: the provider's first.
-    /// `model_preference` is the replaced Jobs API's name for it.
+    /// A model of that provider (another is refused with 422); default
+    /// (also `""`): the provider's first. `model_preference` is the
+    /// replaced Jobs API's name for it.
     #[serde(alias = "model_preference")]
     pub model: Option<String>,
-    /// `en` or `es`; default: the chart's own locale.
+    /// Default (also `""`): the chart's own locale.
+    #[schema(value_type = Option<String>)]
     pub locale: Option<String>,
 }
+
+/// [`DescribeRequest`] form-encoded, as the replaced Jobs API's clients
+/// send it: a field left blank is its default.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DescribeForm {
+    #[schema(format = "uuid")]
+    image_task_id: String,
+    #[schema(nullable = false, max_length = 2000)]
+    user_context: Option<String>,
+    #[schema(nullable = false)]
+    provider: Option<String>,
+    #[schema(nullable = false)]
+    model: Option<String>,
+    #[schema(nullable = false)]
+    locale: Option<String>,
+}
+
+/// The locales a description is written in, as the document spells them
+/// (`""`: the chart's own).
+pub(crate) const LOCALES: [&str; 3] = ["", "en", "es"];
 
 /// Answer to a description request.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DescribeAccepted {
+    #[schema(format = "uuid")]
     pub description_task_id: String,
+    #[schema(value_type = crate::store::model::TaskStatus)]
     pub status: String,
+    #[schema(format = "uuid")]
     pub image_task_id: String,
+    #[schema(format = "uuid")]
     pub job_id: String,
     pub locale: String,
     /// The provider and model that will be tried first.
@@ -66,10 +93,12 @@ const MAX_BODY_BYTES: u64 = 2 << 20;
 #[utoipa::path(post, path = "/api/ai/describe/", tag = "ai",
     request_body(content(
         (DescribeRequest = "application/json"),
-        (DescribeRequest = "application/x-www-form-urlencoded"))),
+        (DescribeForm = "application/x-www-form-urlencoded"))),
     responses(
         (status = 202, body = DescribeAccepted, description = "Queued; follow events_url or poll status_url"),
-        (status = 400, body = ErrorBody, description = "Unknown provider, model or locale (the message lists valid values), or context too long"),
+        (status = 400, body = ErrorBody, description = "The body does not match this document (a locale other than en or es, context over 2000 characters)"),
+        (status = 415, body = ErrorBody, description = "Neither JSON nor form-encoded"),
+        (status = 422, body = ErrorBody, description = "A provider or model this server does not have (the message lists valid values)"),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "No such image task, or not yours"),
         (status = 409, body = ErrorBody, description = "The chart did not succeed"),
@@ -88,11 +117,18 @@ pub async fn describe(
             &format!("the limit is {} MiB", MAX_BODY_BYTES >> 20),
         ));
     }
-    let form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .map(|v| v.trim_start().to_ascii_lowercase())
+        .unwrap_or_default();
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    if !form && !content_type.starts_with("application/json") {
+        return Err(ApiError::unsupported_media_type(
+            "application/json or application/x-www-form-urlencoded",
+        ));
+    }
     let body = Bytes::from_request(req, &state)
         .await
         .map_err(|e| ApiError::rejection(e.status(), "unreadable body", &e.body_text()))?;
@@ -101,7 +137,7 @@ pub async fn describe(
     } else {
         serde_json::from_slice::<DescribeRequest>(&body).map_err(|e| e.to_string())
     };
-    let mut req = parsed.map_err(|e| {
+    let req = parsed.map_err(|e| {
         ApiError::bad_request(
             "VALIDATION_ERROR",
             format!(
@@ -109,21 +145,13 @@ pub async fn describe(
             ),
         )
     })?;
-    // A form sends a field left blank as an empty string: the default.
-    req.provider = req.provider.filter(|p| !p.trim().is_empty());
-    req.model = req.model.filter(|m| !m.trim().is_empty());
-    let mut fields = BTreeMap::new();
-    let user_context = req
-        .user_context
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_string);
-    if let Some(c) = &user_context {
+    let mut fields = FieldErrors::default();
+    // Counted as sent, as the document's maxLength counts.
+    if let Some(c) = &req.user_context {
         let n = c.chars().count();
         if n > prompt::MAX_USER_CONTEXT_CHARS {
-            fields.insert(
-                "user_context".to_string(),
+            fields.shape(
+                "user_context",
                 format!(
                     "is {n} characters; the limit is {}",
                     prompt::MAX_USER_CONTEXT_CHARS
@@ -131,37 +159,34 @@ pub async fn describe(
             );
         }
     }
-    let locale = match req
-        .locale
+    let user_context = req
+        .user_context
         .as_deref()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        None => None,
-        Some(l) => match Locale::parse(l) {
-            Some(l) => Some(l),
-            None => {
-                fields.insert(
-                    "locale".to_string(),
-                    format!("unknown locale {l:?}; valid: en, es"),
-                );
-                None
-            }
-        },
-    };
-    let step = match state
-        .describer
-        .resolve_step(req.provider.as_deref(), req.model.as_deref())
-    {
-        Ok(s) => Some(s),
-        Err(e) => {
-            fields.insert(e.field.to_string(), e.message);
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    let locale = match req.locale.as_deref() {
+        None | Some("") => None,
+        Some(l) if LOCALES.contains(&l) => Locale::parse(l),
+        Some(l) => {
+            fields.shape("locale", format!("unknown locale {l:?}; valid: en, es"));
             None
         }
     };
-    if !fields.is_empty() {
-        return Err(ApiError::validation(fields));
-    }
+    // A form sends a field left blank as an empty string: the default.
+    let provider = req.provider.filter(|p| !p.trim().is_empty());
+    let model = req.model.filter(|m| !m.trim().is_empty());
+    let step = match state
+        .describer
+        .resolve_step(provider.as_deref(), model.as_deref())
+    {
+        Ok(s) => Some(s),
+        Err(e) => {
+            fields.content(e.field, e.message);
+            None
+        }
+    };
+    fields.check()?;
     let step = step.ok_or_else(|| ApiError::bad_request("VALIDATION_ERROR", "no provider"))?;
 
     let task = state
@@ -207,8 +232,8 @@ pub async fn describe(
             created_by: user.id.clone(),
             user_context,
             locale: locale.code().to_string(),
-            requested_provider: req.provider.filter(|p| !p.trim().is_empty()),
-            requested_model: req.model.filter(|m| !m.trim().is_empty()),
+            requested_provider: provider,
+            requested_model: model,
             trace_id: task.trace_id.clone(),
         })
         .await?;

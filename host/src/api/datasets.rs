@@ -3,11 +3,9 @@
 //! one. Datasets are content-addressed: uploading bytes already stored
 //! parses nothing again and only gives the caller access.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,8 +14,7 @@ use super::job_create::{Upload, read_upload};
 use super::jobs::page_window;
 use super::links::RequestUrl;
 use super::views::{DatasetSummary, ErrorBody, Page};
-use super::{ApiError, ApiPath, ApiQuery, AppState, Auth};
-use crate::ingest;
+use super::{ApiError, ApiPath, ApiQuery, AppState, Auth, FieldErrors};
 use crate::store::DatasetDeleted;
 use crate::store::model::DatasetRow;
 
@@ -105,16 +102,30 @@ impl DatasetDetail {
     }
 }
 
+/// An export to upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DatasetUpload {
+    /// Default espacenet_excel.
+    #[schema(nullable = false)]
+    source_type: Option<super::job_create::SourceType>,
+    /// The export file.
+    #[schema(value_type = String, format = Binary)]
+    source_data: Vec<u8>,
+}
+
 /// Upload an export (multipart: `source_data` file, optional
 /// `source_type`, default `espacenet_excel`) and get its dataset: 201 when
 /// new, 200 when these bytes were already stored. A file that cannot be
-/// read is a 400 whose code and message say why (e.g. `INGEST_NO_FACETS`).
+/// read is a 422 whose code and message say why (e.g. `INGEST_NO_FACETS`).
 #[utoipa::path(post, path = "/api/datasets/", tag = "datasets",
-    request_body(content_type = "multipart/form-data", description = "source_data: the export file; source_type (optional): espacenet_excel"),
+    request_body(content = DatasetUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = DatasetDetail, description = "Stored"),
         (status = 200, body = DatasetDetail, description = "Already stored; now also yours"),
-        (status = 400, body = ErrorBody, description = "The file is not a readable export; the message says why"),
-        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)),
+        (status = 400, body = ErrorBody, description = "The body does not match this document: no `source_data`, an unknown field or source type"),
+        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody, description = "Not multipart/form-data"),
+        (status = 422, body = ErrorBody, description = "The file is not a readable export; the code (`INGEST_*`) and message say why")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn upload_dataset(
     State(state): State<AppState>,
@@ -125,26 +136,10 @@ pub async fn upload_dataset(
     if super::declares_more_than(req.headers(), max + super::MULTIPART_SLACK) {
         return Err(super::job_create::too_large(max));
     }
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !is_multipart {
-        return Err(ApiError::bad_request(
-            "VALIDATION_ERROR",
-            "send the export as multipart/form-data with the file in a `source_data` part",
-        ));
-    }
-    let mut mp = Multipart::from_request(req, &state).await.map_err(|e| {
-        ApiError::bad_request(
-            "VALIDATION_ERROR",
-            format!("unreadable multipart body: {e}"),
-        )
-    })?;
+    let mut mp = super::multipart(req, &state).await?;
     let mut source_type = None;
     let mut file = None;
-    let mut fields = BTreeMap::new();
+    let mut fields = FieldErrors::default();
     while let Some(field) = mp
         .next_field()
         .await
@@ -171,28 +166,21 @@ pub async fn upload_dataset(
                         .map_err(|e| ApiError::multipart(&e, super::job_create::too_large(max)))?,
                 );
             }
-            other => {
-                fields.insert(other.to_string(), "unknown field".to_string());
-            }
+            other => fields.shape(other, "unknown field"),
         }
     }
     let source_type = source_type.unwrap_or_else(|| "espacenet_excel".to_string());
-    if !ingest::SOURCE_TYPES.contains(&source_type.as_str()) {
-        fields.insert(
-            "source_type".into(),
-            format!(
-                "unsupported {source_type:?}; supported: {}",
-                ingest::SOURCE_TYPES.join(", ")
-            ),
-        );
+    super::job_create::check_source_type(&source_type, &mut fields);
+    if file.is_none() {
+        fields.shape("source_data", "required: the export file");
     }
+    fields.check()?;
     let Some((file_name, bytes)) = file else {
-        fields.insert("source_data".into(), "required: the export file".into());
-        return Err(ApiError::validation(fields));
+        return Err(ApiError::bad_request(
+            "VALIDATION_ERROR",
+            "source_data: required: the export file",
+        ));
     };
-    if !fields.is_empty() {
-        return Err(ApiError::validation(fields));
-    }
     let (id, status) = match read_upload(&state, source_type, file_name, bytes).await? {
         Upload::Known(row) => {
             state.store.grant_dataset(&user, &row.id).await?;
@@ -213,10 +201,13 @@ pub async fn upload_dataset(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DatasetListQuery {
     /// 1-based page number.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Results per page (1..200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<i64>,
 }
 

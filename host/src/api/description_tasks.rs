@@ -16,7 +16,7 @@ pub struct DescriptionListQuery {
     /// Only the descriptions of this job's charts.
     pub job_id: Option<String>,
     /// 1-based page number.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Results per page (1..200, default 50).
     #[param(minimum = 1, maximum = 200)]

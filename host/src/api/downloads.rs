@@ -64,8 +64,8 @@ pub async fn download_job(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ZipQuery {
-    /// png, svg or both (default both).
-    #[param(pattern = "^(png|svg|both)$")]
+    /// Default both.
+    #[param(value_type = Option<crate::store::model::OutputFormat>)]
     pub image_format: Option<String>,
 }
 
@@ -86,15 +86,11 @@ pub async fn download_zip(
     ApiQuery(q): ApiQuery<ZipQuery>,
 ) -> Result<Response, ApiError> {
     let job = super::visible_job(&state, &user, &id).await?;
-    let format = q
-        .image_format
-        .as_deref()
-        .map(|f| f.trim().to_ascii_lowercase())
-        .unwrap_or_else(|| "both".to_string());
-    let (png, svg) = match format.as_str() {
+    let format = q.image_format.as_deref().unwrap_or("both");
+    let (png, svg) = match format {
         "png" => (true, false),
         "svg" => (false, true),
-        "both" | "" => (true, true),
+        "both" => (true, true),
         other => {
             let mut fields = BTreeMap::new();
             fields.insert(

@@ -1,5 +1,11 @@
 //! API errors: an HTTP status, a stable code, a message a person can act
 //! on, and for validation failures the fields at fault.
+//!
+//! Two statuses split what is wrong with a request: 400 when it does not
+//! match the OpenAPI document (syntax, types, required or unknown fields,
+//! enums, bounds), 422 when it does but the server cannot act on what it
+//! names or holds (an algorithm or dataset that does not exist, params a
+//! plugin's own schema refuses, a file that is not a readable export).
 
 use std::collections::BTreeMap;
 
@@ -39,6 +45,40 @@ impl ApiError {
             code: "VALIDATION_ERROR".into(),
             message: format!("the request is invalid: {summary}"),
             fields,
+        }
+    }
+
+    /// [`Self::validation`] for a request the document allows: 422.
+    pub fn unprocessable(fields: BTreeMap<String, String>) -> Self {
+        let mut e = Self::validation(fields);
+        e.status = StatusCode::UNPROCESSABLE_ENTITY;
+        e
+    }
+
+    /// A body sent as a media type the operation does not take.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("send the body as {expected} (with that Content-Type)"),
+        )
+    }
+
+    /// A JSON body axum could not read as `expected` (which the message
+    /// shows): 415 without a JSON content type, otherwise 400.
+    pub fn json(e: &axum::extract::rejection::JsonRejection, expected: &str) -> Self {
+        use axum::extract::rejection::JsonRejection;
+        match e {
+            JsonRejection::MissingJsonContentType(_) => {
+                Self::unsupported_media_type("application/json")
+            }
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::rejection(b.status(), "the body is too large", &b.body_text())
+            }
+            _ => Self::bad_request(
+                "VALIDATION_ERROR",
+                format!("invalid body: {}; expected {expected}", e.body_text()),
+            ),
         }
     }
 
@@ -103,12 +143,58 @@ impl From<Error> for ApiError {
             ErrorCode::PluginVersionExists
             | ErrorCode::PluginRetired
             | ErrorCode::PluginBuiltin => StatusCode::CONFLICT,
-            _ => StatusCode::BAD_REQUEST,
+            // The request was well-formed (the extractors and handlers
+            // refuse what is not); the domain refused its content.
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "internal error");
         }
         ApiError::new(status, e.code.as_str(), e.message)
+    }
+}
+
+/// The field errors of one request, each against the document (400) or
+/// against what the request names or holds (422). One answer carries them
+/// all; its status is 400 as soon as any is against the document.
+#[derive(Debug, Default)]
+pub struct FieldErrors {
+    shape: BTreeMap<String, String>,
+    content: BTreeMap<String, String>,
+}
+
+impl FieldErrors {
+    /// `field` does not match the document.
+    pub fn shape(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.shape.insert(field.into(), message.into());
+    }
+
+    /// `field` matches the document, but its content cannot be used.
+    pub fn content(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.content.insert(field.into(), message.into());
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.shape.contains_key(field) || self.content.contains_key(field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shape.is_empty() && self.content.is_empty()
+    }
+
+    /// `Ok` when there is nothing to refuse.
+    pub fn check(self) -> Result<(), ApiError> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let against_document = !self.shape.is_empty();
+        let mut all = self.content;
+        all.extend(self.shape);
+        Err(if against_document {
+            ApiError::validation(all)
+        } else {
+            ApiError::unprocessable(all)
+        })
     }
 }
 

@@ -21,7 +21,7 @@ pub struct TaskListQuery {
     #[param(value_type = Option<TaskStatus>)]
     pub status: Option<String>,
     /// 1-based page number.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Results per page (1..200, default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -75,22 +75,7 @@ pub async fn cancel_image_task(
     url: RequestUrl,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ImageTaskView>, ApiError> {
-    let t = visible_task(&state, &user, &id).await?;
-    match state.jobs.cancel_task(&t).await? {
-        TaskChange::Changed { .. } => {}
-        TaskChange::Refused(status) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "TASK_FINISHED",
-                format!(
-                    "the chart already ended with status {}; only PENDING or RUNNING charts can be cancelled",
-                    status.as_str()
-                ),
-            ));
-        }
-    }
-    let t = visible_task(&state, &user, &id).await?;
-    Ok(Json(ImageTaskView::new(&t, &url)))
+    change_task(&state, &user, &url, &id, Change::Cancel).await
 }
 
 /// Retry one chart: a FAILED or CANCELLED image task is queued again on
@@ -107,22 +92,51 @@ pub async fn retry_image_task(
     url: RequestUrl,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ImageTaskView>, ApiError> {
-    let t = visible_task(&state, &user, &id).await?;
-    match state.jobs.retry_task(&t).await? {
-        TaskChange::Changed { .. } => {}
-        TaskChange::Refused(status) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+    change_task(&state, &user, &url, &id, Change::Retry).await
+}
+
+/// What a client may ask of one chart.
+#[derive(Clone, Copy)]
+enum Change {
+    Cancel,
+    Retry,
+}
+
+/// Applies `change` to the task `id` and answers the task as it is now;
+/// 409 with the change's own code when the task's status refuses it.
+async fn change_task(
+    state: &AppState,
+    user: &User,
+    url: &RequestUrl,
+    id: &str,
+    change: Change,
+) -> Result<Json<ImageTaskView>, ApiError> {
+    let t = visible_task(state, user, id).await?;
+    let outcome = match change {
+        Change::Cancel => state.jobs.cancel_task(&t).await?,
+        Change::Retry => state.jobs.retry_task(&t).await?,
+    };
+    if let TaskChange::Refused(status) = outcome {
+        let (code, message) = match change {
+            Change::Cancel => (
+                "TASK_FINISHED",
+                format!(
+                    "the chart already ended with status {}; only PENDING or RUNNING charts can be cancelled",
+                    status.as_str()
+                ),
+            ),
+            Change::Retry => (
                 "TASK_NOT_RETRYABLE",
                 format!(
                     "the chart has status {}; only FAILED or CANCELLED charts can be retried",
                     status.as_str()
                 ),
-            ));
-        }
+            ),
+        };
+        return Err(ApiError::new(StatusCode::CONFLICT, code, message));
     }
-    let t = visible_task(&state, &user, &id).await?;
-    Ok(Json(ImageTaskView::new(&t, &url)))
+    let t = visible_task(state, user, id).await?;
+    Ok(Json(ImageTaskView::new(&t, url)))
 }
 
 /// The image task `id` if `user` may see it (the owner of its job, or an

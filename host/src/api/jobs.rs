@@ -24,7 +24,7 @@ pub struct ListQuery {
     #[param(value_type = Option<JobStatus>)]
     pub status: Option<String>,
     /// 1-based page number.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Results per page (1..200, default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -32,21 +32,26 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    /// The `status` filter parsed with `parse`; an unknown value is a 400
-    /// listing the valid ones.
+    /// The `status` filter, one of `valid` exactly as the document spells
+    /// it, parsed with `parse`; anything else is a 400 listing them.
     pub(crate) fn status_filter<T>(
         &self,
         parse: fn(&str) -> Option<T>,
         valid: &[&str],
     ) -> Result<Option<T>, ApiError> {
         match self.status.as_deref() {
-            None | Some("") => Ok(None),
-            Some(s) => parse(s).map(Some).ok_or_else(|| {
-                ApiError::bad_request(
-                    "VALIDATION_ERROR",
-                    format!("unknown status {s:?}; valid: {}", valid.join(", ")),
-                )
-            }),
+            None => Ok(None),
+            Some(s) => valid
+                .contains(&s)
+                .then(|| parse(s))
+                .flatten()
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "VALIDATION_ERROR",
+                        format!("unknown status {s:?}; valid: {}", valid.join(", ")),
+                    )
+                }),
         }
     }
 
@@ -55,9 +60,13 @@ impl ListQuery {
     }
 }
 
+/// The last page a list answers (the document's `maximum`): far past any
+/// list's end, near enough that its offset is a number every database
+/// takes.
+pub(crate) const MAX_PAGE: i64 = 1_000_000;
+
 /// `(page, page_size, offset)`. Values outside the documented ranges
-/// are a 400 naming the field rather than silently another page; a
-/// page so far out that its offset overflows is one of them.
+/// are a 400 naming the field rather than silently another page.
 pub(crate) fn page_window(
     page: Option<i64>,
     page_size: Option<i64>,
@@ -65,8 +74,11 @@ pub(crate) fn page_window(
     let mut fields = BTreeMap::new();
     let page = page.unwrap_or(1);
     let size = page_size.unwrap_or(50);
-    if page < 1 {
-        fields.insert("page".to_string(), format!("is {page}; pages start at 1"));
+    if !(1..=MAX_PAGE).contains(&page) {
+        fields.insert(
+            "page".to_string(),
+            format!("is {page}; it must be 1..{MAX_PAGE}"),
+        );
     }
     if !(1..=200).contains(&size) {
         fields.insert(
@@ -75,15 +87,7 @@ pub(crate) fn page_window(
         );
     }
     if fields.is_empty() {
-        match (page - 1).checked_mul(size) {
-            Some(offset) => return Ok((page, size, offset)),
-            None => {
-                fields.insert(
-                    "page".to_string(),
-                    format!("is {page}; no page is that far"),
-                );
-            }
-        }
+        return Ok((page, size, (page - 1) * size));
     }
     Err(ApiError::validation(fields))
 }
@@ -127,13 +131,16 @@ pub async fn get_job(
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let job = super::visible_job(&state, &user, &id).await?;
+    let (job, last_event) = state
+        .store
+        .job_for_with_last_event(&user, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such job"))?;
     if !job.status().is_terminal() {
         return Ok(Json(job_detail(&state, &user, &job, &url).await?).into_response());
     }
     // What the body depends on: the job's own row, its log, who reads it
     // (descriptions are per user) and the origin its links are built on.
-    let last_event = state.store.last_event_id(&job.id).await?;
     let tag = {
         use sha2::{Digest, Sha256};
         let version = format!(
@@ -233,12 +240,20 @@ pub async fn list_job_events(
     let job = super::visible_job(&state, &user, &id).await?;
     let after = q.after.unwrap_or(0);
     let limit = q.limit.unwrap_or(100);
+    let mut fields = BTreeMap::new();
+    if after < 0 {
+        fields.insert(
+            "after".to_string(),
+            format!("is {after}; event ids start at 1 (0: from the start)"),
+        );
+    }
     if !(1..=500).contains(&limit) {
-        let mut fields = BTreeMap::new();
         fields.insert(
             "limit".to_string(),
             format!("is {limit}; it must be 1..500"),
         );
+    }
+    if !fields.is_empty() {
         return Err(ApiError::validation(fields));
     }
     // One more than asked: whether there is a next slice.

@@ -36,7 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post};
 
 pub use auth::{Admin, Auth, AuthThrottle, SESSION_COOKIE};
-pub use error::ApiError;
+pub use error::{ApiError, FieldErrors};
 pub use nodes::NODE_SILENT_AFTER_MS;
 
 use crate::catalog::PluginCatalog;
@@ -313,6 +313,38 @@ where
             )),
         }
     }
+}
+
+/// Whether the request declares a multipart/form-data body.
+pub(crate) fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// The request's multipart body: 415 when it declares another media
+/// type, 400 in the envelope when its boundary is unusable.
+pub(crate) async fn multipart(
+    req: axum::extract::Request,
+    state: &AppState,
+) -> Result<axum::extract::Multipart, ApiError> {
+    use axum::extract::FromRequest;
+    if !is_multipart(req.headers()) {
+        return Err(ApiError::unsupported_media_type("multipart/form-data"));
+    }
+    axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|e| {
+            ApiError::bad_request(
+                "VALIDATION_ERROR",
+                format!("unreadable multipart body: {}", e.body_text()),
+            )
+        })
 }
 
 /// `Path<T>` whose rejection is the JSON error envelope (see [`ApiQuery`]).

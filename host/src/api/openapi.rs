@@ -40,7 +40,9 @@ use super::{
         deletion::JobDeleted, datasets::DatasetDeletedView, datasets::DatasetDetail, datasets::FacetDetail, datasets::TopEntry,
         session::SessionView, crate::store::DatasetDeleted,
         tokens::TokenList, tokens::TokenView, tokens::TokenCreate, tokens::TokenCreated, crate::store::TokenRow,
-        ai::DescribeRequest, ai::DescribeAccepted, crate::describe::Catalog, crate::describe::ProviderInfo,
+        ai::DescribeRequest, ai::DescribeForm, ai::DescribeAccepted, crate::describe::Catalog, crate::describe::ProviderInfo,
+        job_create::JobUpload, job_create::SourceType, datasets::DatasetUpload, plugins::PluginUpload,
+        crate::store::model::JobStatus, crate::store::model::TaskStatus, crate::store::model::OutputFormat,
     )),
     modifiers(&BearerAuth),
 )]

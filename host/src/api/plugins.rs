@@ -3,7 +3,7 @@
 //! disable, change limits, retire. Admins only; everyone else gets 403.
 
 use axum::Json;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -131,26 +131,37 @@ pub async fn list_plugins(
     }))
 }
 
+/// A plugin component to upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PluginUpload {
+    /// The component (.wasm).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Upload a plugin component (multipart field `file`). It is compiled,
 /// its contract version and `info()` checked, and a smoke chart drawn
-/// before it is registered; any failure is a 400 naming the reason and
-/// nothing is kept.
+/// before it is registered; a file that fails any of it is a 422 naming
+/// the reason, and nothing is kept.
 #[utoipa::path(post, path = "/api/plugins/", tag = "plugins",
-    request_body(content_type = "multipart/form-data", description = "field `file`: the plugin component (.wasm)"),
+    request_body(content = PluginUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = PluginUploaded), (status = 200, body = PluginUploaded, description = "This exact build was already registered"),
-        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "That key and version exist with other content"),
-        (status = 413, body = ErrorBody)),
+        (status = 400, body = ErrorBody, description = "No `file` part, or another part"),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "That key and version exist with other content"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody, description = "Not multipart/form-data"),
+        (status = 422, body = ErrorBody, description = "Not a plugin this server can load (`PLUGIN_LOAD_FAILED`, `PLUGIN_SMOKE_FAILED`)")),
     security(("bearer" = [])))]
 pub async fn upload_plugin(
     State(state): State<AppState>,
     Admin(user): Admin,
-    headers: axum::http::HeaderMap,
-    mut mp: Multipart,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     let limit = state.limits.max_plugin_bytes;
-    if super::declares_more_than(&headers, limit + super::MULTIPART_SLACK) {
+    if super::declares_more_than(req.headers(), limit + super::MULTIPART_SLACK) {
         return Err(too_large(limit));
     }
+    let mut mp = super::multipart(req, &state).await?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(mut field) = mp
         .next_field()
@@ -187,7 +198,8 @@ pub async fn upload_plugin(
         ));
     };
     if bytes.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
             "PLUGIN_LOAD_FAILED",
             "the uploaded file is empty",
         ));
@@ -227,8 +239,12 @@ pub async fn get_plugin(
 #[utoipa::path(patch, path = "/api/plugins/{key}/{version}/", tag = "plugins",
     params(("key" = String, Path), ("version" = String, Path)),
     request_body = PluginPatch,
-    responses((status = 200, body = PluginView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "The build is retired")),
+    responses((status = 200, body = PluginView),
+        (status = 400, body = ErrorBody, description = "Not this document's shape, or limits outside its bounds (`INVALID_LIMITS`)"),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "The build is retired"),
+        (status = 415, body = ErrorBody, description = "Not JSON"),
+        (status = 422, body = ErrorBody, description = "A memory limit over this server's ceiling (`INVALID_LIMITS`)")),
     security(("bearer" = [])))]
 pub async fn patch_plugin(
     State(state): State<AppState>,
@@ -237,15 +253,15 @@ pub async fn patch_plugin(
     body: Result<Json<PluginPatch>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<PluginView>, ApiError> {
     let Json(patch) = body.map_err(|e| {
-        ApiError::bad_request(
-            "VALIDATION_ERROR",
-            format!(
-                "invalid body: {}; expected {{\"enabled\"?: bool, \"limits\"?: {{\"memory_bytes\", \"timeout_ms\", \
-                 \"max_svg_bytes\", \"max_chart_data_bytes\", \"max_log_bytes\"}}}}",
-                e.body_text()
-            ),
+        ApiError::json(
+            &e,
+            "{\"enabled\"?: bool, \"limits\"?: {\"memory_bytes\", \"timeout_ms\", \
+             \"max_svg_bytes\", \"max_chart_data_bytes\", \"max_log_bytes\"}}",
         )
     })?;
+    if let Some(limits) = &patch.limits {
+        check_limits(limits)?;
+    }
     let entry = state
         .catalog
         .patch(&key, &version, &patch)
@@ -273,6 +289,42 @@ pub async fn retire_plugin(
         .await
         .map_err(not_found_is_404)?;
     Ok(Json(view(&state, &entry).await?))
+}
+
+/// What the document lets a limit be (the bounds the catalog enforces);
+/// the memory ceiling above [`MIN_MEMORY_BYTES`] is each server's own.
+pub(super) const MIN_MEMORY_BYTES: u64 = 1 << 20;
+pub(super) const TIMEOUT_MS: std::ops::RangeInclusive<u64> = 10..=600_000;
+pub(super) const OUTPUT_BYTES: std::ops::RangeInclusive<u64> = 1024..=(256 << 20);
+
+/// Limits outside the document's bounds: 400, with the catalog's words.
+fn check_limits(l: &crate::catalog::LimitsPatch) -> Result<(), ApiError> {
+    let mut fields = super::FieldErrors::default();
+    if l.memory_bytes.is_some_and(|m| m < MIN_MEMORY_BYTES) {
+        fields.shape("limits.memory_bytes", "must be at least 1 MiB");
+    }
+    if l.timeout_ms.is_some_and(|t| !TIMEOUT_MS.contains(&t)) {
+        fields.shape(
+            "limits.timeout_ms",
+            "limits.timeout_ms must be between 10 and 600000",
+        );
+    }
+    for (name, value) in [
+        ("max_svg_bytes", l.max_svg_bytes),
+        ("max_chart_data_bytes", l.max_chart_data_bytes),
+        ("max_log_bytes", l.max_log_bytes),
+    ] {
+        if value.is_some_and(|v| !OUTPUT_BYTES.contains(&v)) {
+            fields.shape(
+                format!("limits.{name}"),
+                format!("limits.{name} must be between 1 KiB and 256 MiB"),
+            );
+        }
+    }
+    fields.check().map_err(|mut e| {
+        e.code = "INVALID_LIMITS".to_string();
+        e
+    })
 }
 
 fn find(state: &AppState, key: &str, version: &str) -> Result<Registered, ApiError> {

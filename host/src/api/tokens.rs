@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::ErrorBody;
-use super::{Admin, ApiError, ApiPath, ApiQuery, AppState};
+use super::{Admin, ApiError, ApiPath, ApiQuery, AppState, FieldErrors};
 use crate::store::{NewToken, TokenRow};
 
 /// Longest expiry a token can be given, in days (about ten years).
@@ -97,7 +97,9 @@ pub async fn list_tokens(
 /// A new token; its secret is in this answer only.
 #[utoipa::path(post, path = "/api/tokens/", tag = "tokens", request_body = TokenCreate,
     responses((status = 201, body = TokenCreated), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 415, body = ErrorBody, description = "Not JSON"),
+        (status = 422, body = ErrorBody, description = "A user name of spaces only"), (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -105,35 +107,31 @@ pub async fn create_token(
     body: Result<Json<TokenCreate>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
     let Json(req) = body.map_err(|e| {
-        ApiError::bad_request(
-            "VALIDATION_ERROR",
-            format!(
-                "invalid body: {}; expected {{\"user\": string, \"admin\"?: bool, \"label\"?: string, \
-                 \"expires_in_days\"?: 1..{MAX_EXPIRY_DAYS}}}",
-                e.body_text()
+        ApiError::json(
+            &e,
+            &format!(
+                "{{\"user\": string, \"admin\"?: bool, \"label\"?: string, \"expires_in_days\"?: 1..{MAX_EXPIRY_DAYS}}}"
             ),
         )
     })?;
-    let mut fields = std::collections::BTreeMap::new();
+    // Lengths as the document counts them: characters of what was sent.
+    let mut fields = FieldErrors::default();
     let name = req.user.trim();
-    if name.is_empty() || name.len() > 100 {
-        fields.insert("user".to_string(), "1 to 100 characters".to_string());
+    if !(1..=100).contains(&req.user.chars().count()) {
+        fields.shape("user", "1 to 100 characters");
+    } else if name.is_empty() {
+        fields.content("user", "a name, not only spaces");
     }
-    if req.label.as_ref().is_some_and(|l| l.len() > 200) {
-        fields.insert("label".to_string(), "at most 200 characters".to_string());
+    if req.label.as_ref().is_some_and(|l| l.chars().count() > 200) {
+        fields.shape("label", "at most 200 characters");
     }
     if req
         .expires_in_days
         .is_some_and(|d| d == 0 || d > MAX_EXPIRY_DAYS)
     {
-        fields.insert(
-            "expires_in_days".to_string(),
-            format!("1 to {MAX_EXPIRY_DAYS}"),
-        );
+        fields.shape("expires_in_days", format!("1 to {MAX_EXPIRY_DAYS}"));
     }
-    if !fields.is_empty() {
-        return Err(ApiError::validation(fields));
-    }
+    fields.check()?;
     let user = state.store.ensure_user(name, req.admin).await?;
     let new = NewToken {
         label: req.label.clone(),

@@ -66,11 +66,15 @@ fn json_or_null(s: &Option<String>) -> Value {
 /// An image task with its artifacts' URLs.
 #[derive(Serialize, ToSchema)]
 pub struct ImageTaskView {
+    #[schema(format = "uuid")]
     pub id: String,
+    #[schema(format = "uuid")]
     pub job_id: String,
     /// Same as `job_id`, under the replaced Jobs API's name.
+    #[schema(format = "uuid")]
     pub job: String,
     /// Who created the job.
+    #[schema(format = "uuid")]
     pub created_by: Option<String>,
     pub position: i64,
     pub algorithm_key: String,
@@ -81,7 +85,9 @@ pub struct ImageTaskView {
     pub plugin_sha256: Option<String>,
     #[schema(value_type = Object)]
     pub params: Value,
+    #[schema(value_type = crate::store::model::OutputFormat)]
     pub output_format: String,
+    #[schema(value_type = crate::store::model::TaskStatus)]
     pub status: String,
     pub progress: i64,
     pub attempts: i64,
@@ -165,6 +171,7 @@ pub struct EventView {
     pub event: EventRow,
     /// What the event is about: the task's id (`task_id`) for a task's
     /// event, the job's for the job's own (the replaced Jobs API's field).
+    #[schema(format = "uuid")]
     pub entity_id: String,
 }
 
@@ -194,9 +201,12 @@ pub struct EventPage {
 /// A job in lists.
 #[derive(Serialize, ToSchema)]
 pub struct JobSummary {
+    #[schema(format = "uuid")]
     pub id: String,
+    #[schema(value_type = crate::store::model::JobStatus)]
     pub status: String,
     pub progress_total: i64,
+    #[schema(format = "uuid")]
     pub dataset_id: String,
     pub idempotency_key: Option<String>,
     pub trace_id: String,
@@ -233,6 +243,7 @@ pub struct FacetSummary {
 /// What a job was run on.
 #[derive(Serialize, ToSchema)]
 pub struct DatasetSummary {
+    #[schema(format = "uuid")]
     pub id: String,
     pub sha256: String,
     pub source_type: String,
@@ -271,18 +282,24 @@ impl From<&DatasetRow> for DatasetSummary {
 /// A job with its dataset, tasks, descriptions and first events.
 #[derive(Serialize, ToSchema)]
 pub struct JobDetail {
+    #[schema(format = "uuid")]
     pub id: String,
     /// Same as `id`, under the name the seed's clients read.
+    #[schema(format = "uuid")]
     pub job_id: String,
     /// Same as `dataset.id`.
+    #[schema(format = "uuid")]
     pub dataset_id: String,
     /// Same as `dataset.source_type`.
     pub source_type: String,
+    #[schema(format = "uuid")]
     pub created_by: String,
+    #[schema(value_type = crate::store::model::JobStatus)]
     pub status: String,
     pub progress_total: i64,
     pub idempotency_key: Option<String>,
-    #[schema(value_type = Object)]
+    /// As sent; null when the job was asked for without one.
+    #[schema(value_type = Option<Object>)]
     pub visualization_config: Value,
     pub trace_id: String,
     pub created_at: String,
@@ -371,12 +388,17 @@ impl JobDetail {
 /// A description task (see `POST /api/ai/describe/`).
 #[derive(Serialize, ToSchema)]
 pub struct DescriptionTaskView {
+    #[schema(format = "uuid")]
     pub id: String,
+    #[schema(format = "uuid")]
     pub image_task_id: String,
     /// Same as `image_task_id`, under the replaced Jobs API's name.
+    #[schema(format = "uuid")]
     pub image_task: String,
     /// The job whose WebSocket channel carries this task's events.
+    #[schema(format = "uuid")]
     pub job_id: Option<String>,
+    #[schema(value_type = crate::store::model::TaskStatus)]
     pub status: String,
     /// 0 while pending, 10 while running, 100 once ended (the replaced
     /// Jobs API's field; live text arrives as PROGRESS events).
@@ -473,11 +495,14 @@ pub struct AlgorithmView {
 /// Answer to a job creation.
 #[derive(Serialize, ToSchema)]
 pub struct JobCreated {
+    #[schema(format = "uuid")]
     pub job_id: String,
     /// What happened, in a sentence (the replaced Jobs API's field).
     pub message: String,
+    #[schema(value_type = crate::store::model::JobStatus)]
     pub status: String,
     pub progress_total: i64,
+    #[schema(format = "uuid")]
     pub dataset_id: String,
     /// False when the idempotency key matched an existing job.
     pub created: bool,
@@ -488,7 +513,9 @@ pub struct JobCreated {
 /// Answer to a cancellation.
 #[derive(Serialize, ToSchema)]
 pub struct JobCancelled {
+    #[schema(format = "uuid")]
     pub job_id: String,
+    #[schema(value_type = crate::store::model::JobStatus)]
     pub status: String,
     pub cancelled_tasks: usize,
 }

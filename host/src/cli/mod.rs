@@ -141,6 +141,14 @@ pub struct ServeArgs {
     /// `<data dir>/plugins`.
     #[arg(long, env = "PATCHART_PLUGINS_DIR")]
     pub plugins_dir: Option<PathBuf>,
+    /// Seconds a client may take to send a request's head (line and
+    /// headers); also how long an idle kept-alive connection stays open.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request body may pause while the server waits for it; a
+    /// slow upload that keeps moving is not cut.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_read_timeout_secs: u64,
     #[command(flatten)]
     pub ai: AiArgs,
 }
@@ -508,6 +516,10 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
     if let Some(dir) = &args.plugins_dir {
         config.plugins_dir = dir.clone();
     }
+    config.read_timeouts = crate::http::ReadTimeouts {
+        header: std::time::Duration::from_secs(args.header_read_timeout_secs),
+        body: std::time::Duration::from_secs(args.body_read_timeout_secs),
+    };
     config.describe = args.ai.describe_config();
     tokio_runtime()?.block_on(async move {
         let store = args.store.open().await?;

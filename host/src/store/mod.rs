@@ -596,6 +596,33 @@ impl Store {
         .map_err(db)
     }
 
+    /// [`Self::job_for`] with the id of the job's last event (0 for none),
+    /// in one statement: what an ended job's detail is versioned by, read
+    /// on every request for it.
+    pub async fn job_for_with_last_event(
+        &self,
+        user: &User,
+        id: &str,
+    ) -> Result<Option<(JobRow, i64)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            job: JobRow,
+            last_event_id: i64,
+        }
+        let row: Option<Row> = sqlx::query_as(self.db.sql(
+            "SELECT j.*, COALESCE((SELECT MAX(e.id) FROM events e WHERE e.job_id = j.id), 0) \
+             AS last_event_id FROM jobs j WHERE j.id = $1 AND ($2 OR j.created_by = $3)",
+        ))
+        .bind(id)
+        .bind(user.is_admin())
+        .bind(&user.id)
+        .fetch_optional(&self.db.read)
+        .await
+        .map_err(db)?;
+        Ok(row.map(|r| (r.job, r.last_event_id)))
+    }
+
     pub async fn job(&self, id: &str) -> Result<Option<JobRow>> {
         sqlx::query_as(self.db.sql("SELECT * FROM jobs WHERE id = $1"))
             .bind(id)
@@ -797,17 +824,6 @@ impl Store {
 
     /// How many events the job's log holds.
     /// The id of the job's newest event (0 with none).
-    pub async fn last_event_id(&self, job_id: &str) -> Result<i64> {
-        sqlx::query_scalar(
-            self.db
-                .sql("SELECT COALESCE(MAX(id), 0) FROM events WHERE job_id = $1"),
-        )
-        .bind(job_id)
-        .fetch_one(&self.db.read)
-        .await
-        .map_err(db)
-    }
-
     pub async fn event_count(&self, job_id: &str) -> Result<i64> {
         sqlx::query_scalar(self.db.sql("SELECT COUNT(*) FROM events WHERE job_id = $1"))
             .bind(job_id)

@@ -268,8 +268,11 @@ pub struct EventRow {
     /// Position in the log; resume with `?after=<event_id>`.
     #[serde(rename = "event_id")]
     pub id: i64,
+    #[schema(format = "uuid")]
     pub event_uuid: String,
+    #[schema(format = "uuid")]
     pub job_id: String,
+    #[schema(format = "uuid")]
     pub task_id: Option<String>,
     pub entity_type: String,
     pub event_type: String,
