@@ -133,7 +133,33 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
     b.shots("04-charts-invalid").await;
     let msg = b.js(set_top_n, json!(["2"])).await;
     assert_eq!(msg, "");
+    // The style form is the server's (`GET /api/styles/`): every palette
+    // it lists, in its order, and its bounds on the sizes.
+    let offered = b
+        .js_async(
+            "const done = arguments[arguments.length - 1]; \
+             fetch('/api/styles/').then(r => r.json()).then(s => done({ \
+               api: s.palettes.map(p => p.name), \
+               page: [...document.querySelectorAll('input[name=palette]')].map(i => i.value), \
+               api_max: String(s.width_px.max), page_max: document.querySelector('#width').max, \
+               api_formats: s.output_formats, \
+               page_formats: [...document.querySelectorAll('#format option')].map(o => o.value)}))",
+            json!([]),
+        )
+        .await;
+    assert_eq!(offered["api"], offered["page"], "{offered}");
+    assert!(
+        offered["api"].as_array().map_or(0, Vec::len) >= 7,
+        "{offered}"
+    );
+    assert_eq!(offered["api_max"], offered["page_max"], "{offered}");
+    assert_eq!(offered["api_formats"], offered["page_formats"], "{offered}");
     b.click("label[for=pal-vibrant]").await;
+    b.js(
+        "const i = document.querySelector('#width'); i.value = '800'; i.dispatchEvent(new Event('change'))",
+        json!([]),
+    )
+    .await;
     b.shots("05-charts-and-style").await;
     // Every control on the page has a name a screen reader reads, and
     // none is kept out of the keyboard's reach.
@@ -221,6 +247,7 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
         config["visualization_config"]["palette"], "vibrant",
         "{config}"
     );
+    assert_eq!(config["visualization_config"]["width"], 800, "{config}");
     let countries = config["image_tasks"]
         .as_array()
         .and_then(|t| {
@@ -264,7 +291,8 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
     assert!(text.as_str().unwrap_or("").len() > 40, "{text}");
     b.shots("07-described").await;
 
-    // History lists the job.
+    // History lists the job; its status filter and its pages are the
+    // API's.
     b.goto(&format!("{base}/#/history")).await;
     b.wait(
         "the history",
@@ -273,6 +301,68 @@ async fn an_analyst_goes_from_an_export_to_downloaded_described_charts() {
     )
     .await;
     b.shots("08-history").await;
+    let pick_status = "const f = document.querySelector('#status-filter'); \
+         f.value = arguments[0]; f.dispatchEvent(new Event('change'))";
+    b.js(pick_status, json!(["SUCCESS"])).await;
+    b.wait(
+        "no SUCCESS job",
+        "location.hash.includes('status=SUCCESS') && !document.querySelector('main tbody') && document.querySelector('main p.muted')",
+        SHORT,
+    )
+    .await;
+    b.js(pick_status, json!(["PARTIAL_SUCCESS"])).await;
+    b.wait(
+        "the PARTIAL_SUCCESS job",
+        "location.hash.includes('status=PARTIAL_SUCCESS') && document.querySelectorAll('main tbody tr').length === 1",
+        SHORT,
+    )
+    .await;
+    let dataset = config["dataset_id"]
+        .as_str()
+        .expect("dataset id")
+        .to_string();
+    let http = reqwest::Client::new();
+    for width in 0..20 {
+        let r = http
+            .post(format!("{}/api/jobs/", s.server.base))
+            .bearer_auth(s.server.token.clone().expect("admin token"))
+            .json(&json!({"dataset_id": dataset, "visualization_config": {"width": 400 + width},
+                          "images": [{"algorithm_key": "top_patent_countries", "output_format": "svg"}]}))
+            .send()
+            .await
+            .expect("job");
+        assert_eq!(r.status(), 201);
+    }
+    b.goto(&format!("{base}/#/history")).await;
+    let pager = b
+        .wait(
+            "a first page of 20",
+            "document.querySelectorAll('main tbody tr').length === 20 && document.querySelector('.pager').innerText",
+            SHORT,
+        )
+        .await;
+    assert!(pager.as_str().unwrap_or("").contains("1 of 2"), "{pager}");
+    b.click(".pager a").await;
+    b.wait(
+        "the second page: the console's own job, oldest",
+        "location.hash.includes('page=2') && document.querySelectorAll('main tbody tr').length === 1 && \
+         document.querySelector('main tbody [data-status]').dataset.status === 'PARTIAL_SUCCESS'",
+        SHORT,
+    )
+    .await;
+    b.shots("08b-history-page-2").await;
+    // Chart the same dataset again: its charts page, with its file.
+    b.click("main tbody a[href^='#/charts/']").await;
+    let again = b
+        .wait(
+            "the charts page for the same dataset",
+            &format!(
+                "location.hash === '#/charts/{dataset}' && document.querySelectorAll('[data-algorithm]').length > 5 && location.hash"
+            ),
+            SHORT,
+        )
+        .await;
+    note(format_args!("charted again from the history: {again}"));
 
     // Spanish, remembered across a reload.
     b.js(

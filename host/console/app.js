@@ -13,18 +13,6 @@ import { paramsForm } from "./form.js";
 import { watchJob } from "./run.js";
 import { operatorsPage } from "./operators.js";
 
-// The SDK's named palettes (plugins/sdk/src/palette.rs), first colours,
-// for the swatches; the server validates the name.
-const PALETTES = {
-  professional: ["#1f3c88", "#4aa3d8", "#2c7bb6", "#0f5e7a", "#7fb8e0", "#5b6f9e"],
-  vibrant: ["#e63946", "#1d7fd6", "#f4a100", "#2a9d8f", "#8338ec", "#ff5d8f"],
-  earth: ["#8c5a3c", "#588157", "#c08a3e", "#6b705c", "#a44a3f", "#3a5a40"],
-  ocean: ["#023e8a", "#0096c7", "#028090", "#48a9c5", "#03045e", "#00a896"],
-  sunset: ["#d1495b", "#f28f3b", "#8f2d56", "#e0a030", "#c8553d", "#6a0572"],
-  monochrome: ["#252525", "#636363", "#969696", "#4a4a4a", "#7f7f7f", "#3b3b3b"],
-  colorblind: ["#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9"],
-};
-
 const main = $("#main");
 let me = null;
 let stopWatching = null;
@@ -158,8 +146,10 @@ function showDataset(root, ds) {
 }
 
 async function chartsPage(datasetId) {
-  const [ds, algorithms] = await Promise.all([
-    api(`/api/datasets/${encodeURIComponent(datasetId)}/`), api("/api/algorithms/")]);
+  // The style choices come from the server, which validates them: a
+  // palette added to the SDK shows here without a console change.
+  const [ds, algorithms, styles] = await Promise.all([
+    api(`/api/datasets/${encodeURIComponent(datasetId)}/`), api("/api/algorithms/"), api("/api/styles/")]);
   const have = new Set(ds.facets.filter((f) => f.entries > 0).map((f) => f.name));
   const chosen = [];
   const cards = (algorithms.results || algorithms).map((a) => {
@@ -180,26 +170,27 @@ async function chartsPage(datasetId) {
   });
   const problem = h("p", { class: "error", role: "alert" });
   const palette = h("div", { class: "swatches", role: "radiogroup", "aria-label": t("style.palette") },
-    Object.entries(PALETTES).map(([name, colours], i) => {
+    styles.palettes.map(({ name, colors }, i) => {
       const id = `pal-${name}`;
+      const colours = colors.slice(0, 6);
       return h("div", { class: "swatch" },
         h("input", { type: "radio", name: "palette", id, value: name, checked: i === 0 }),
         h("label", { for: id }, h("span", { class: "chips", "aria-hidden": "true" },
           colours.map((c) => { const s = h("span", { class: "chip" }); s.style.background = c; return s; })), name));
     }));
-  const num = (id, label, value, min, max) => h("div", { class: "field" }, h("label", { for: id }, label),
-    h("input", { type: "number", id, value: String(value), min: String(min), max: String(max), step: "1" }));
+  const bounded = (id, label, b) => h("div", { class: "field" }, h("label", { for: id }, label),
+    h("input", { type: "number", id, value: String(b.default), min: String(b.min), max: String(b.max), step: "1" }));
   const style = h("section", { class: "panel" }, h("h2", {}, t("style.title")),
     h("fieldset", {}, h("legend", {}, t("style.palette")), palette),
     h("div", { class: "grid" },
-      num("font-size", t("style.fontSize"), 13, 8, 32),
-      num("width", t("style.width"), 960, 320, 4096),
-      num("height", t("style.height"), 640, 320, 4096),
+      bounded("font-size", t("style.fontSize"), styles.font_size_px),
+      bounded("width", t("style.width"), styles.width_px),
+      bounded("height", t("style.height"), styles.height_px),
       h("div", { class: "field" }, h("label", { for: "chart-locale" }, t("style.locale")),
-        h("select", { id: "chart-locale" }, h("option", { value: "en", selected: getLocale() === "en" }, "English"),
-          h("option", { value: "es", selected: getLocale() === "es" }, "Español"))),
+        h("select", { id: "chart-locale" }, styles.locales.map((l) =>
+          h("option", { value: l, selected: l === (styles.locales.includes(getLocale()) ? getLocale() : styles.locales[0]) }, t("locale." + l))))),
       h("div", { class: "field" }, h("label", { for: "format" }, t("style.format")),
-        h("select", { id: "format" }, ["png", "svg", "both"].map((f) => h("option", { value: f, selected: f === "both" }, t("format." + f)))))));
+        h("select", { id: "format" }, styles.output_formats.map((f, i) => h("option", { value: f, selected: i === 0 }, t("format." + f)))))));
   const run = h("button", { type: "button", id: "run", class: "primary" }, t("style.run"));
   run.addEventListener("click", async () => {
     problem.textContent = "";

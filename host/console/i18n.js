@@ -3,6 +3,7 @@
 
 const en = {
   skip: "Skip to content", language: "Language", loading: "Loading…",
+  "nav.main": "Main", "locale.en": "English", "locale.es": "Spanish",
   "nav.new": "New chart", "nav.history": "History", "nav.operators": "Operators",
   signout: "Sign out", "signin.title": "Sign in",
   "signin.help": "Open the login URL that `patchart serve` printed, or paste an API token (from `patchart token create`).",
@@ -53,6 +54,7 @@ const en = {
 };
 
 const es = {
+  "nav.main": "Principal", "locale.en": "Inglés", "locale.es": "Español",
   skip: "Ir al contenido", language: "Idioma", loading: "Cargando…",
   "nav.new": "Nuevo gráfico", "nav.history": "Historial", "nav.operators": "Operadores",
   signout: "Cerrar sesión", "signin.title": "Iniciar sesión",
@@ -136,4 +138,5 @@ export function t(key, vars) {
 /** Re-labels the page's fixed elements (`data-i18n`). */
 export function translateStatic() {
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
 }

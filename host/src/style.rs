@@ -12,8 +12,32 @@ use crate::render::BUNDLED_FAMILY;
 /// Named font sizes, in px of the base (tick-label) text.
 pub const FONT_SIZES: &[(&str, f32)] = &[("small", 11.0), ("medium", 13.0), ("large", 16.0)];
 pub const LOCALES: &[&str] = &["en", "es"];
+/// Bounds and defaults a style is checked against; `GET /api/styles/`
+/// publishes them, so forms offer what the server accepts.
+pub const FONT_SIZE_PX: Bounds<f32> = Bounds {
+    min: 8.0,
+    max: 32.0,
+    default: 13.0,
+};
+pub const WIDTH_PX: Bounds<u32> = Bounds {
+    min: MIN_SIDE,
+    max: MAX_SIDE,
+    default: 960,
+};
+pub const HEIGHT_PX: Bounds<u32> = Bounds {
+    min: MIN_SIDE,
+    max: MAX_SIDE,
+    default: 640,
+};
 const MIN_SIDE: u32 = 320;
 const MAX_SIDE: u32 = 4096;
+
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
+pub struct Bounds<T> {
+    pub min: T,
+    pub max: T,
+    pub default: T,
+}
 
 /// Fields accepted in a style object.
 const FIELDS: &str = "palette (or color_palette), font_size, width, height, locale, background, \
@@ -154,7 +178,7 @@ pub fn resolve(config: &Value) -> Result<ResolvedStyle> {
     };
 
     let font_size = match cfg.font_size {
-        None => 13.0,
+        None => FONT_SIZE_PX.default,
         Some(Value::String(s)) => FONT_SIZES
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(s.trim()))
@@ -166,8 +190,11 @@ pub fn resolve(config: &Value) -> Result<ResolvedStyle> {
             })?,
         Some(Value::Number(n)) => {
             let v = n.as_f64().unwrap_or(0.0) as f32;
-            if !(8.0..=32.0).contains(&v) {
-                return Err(invalid(format!("font_size {v} px is outside 8 to 32")));
+            if !(FONT_SIZE_PX.min..=FONT_SIZE_PX.max).contains(&v) {
+                return Err(invalid(format!(
+                    "font_size {v} px is outside {} to {}",
+                    FONT_SIZE_PX.min, FONT_SIZE_PX.max
+                )));
             }
             v
         }
@@ -189,8 +216,8 @@ pub fn resolve(config: &Value) -> Result<ResolvedStyle> {
             )))
         }
     };
-    let width = side("width", cfg.width, 960)?;
-    let height = side("height", cfg.height, 640)?;
+    let width = side("width", cfg.width, WIDTH_PX.default)?;
+    let height = side("height", cfg.height, HEIGHT_PX.default)?;
 
     let locale = match cfg.locale {
         None => "en".to_string(),

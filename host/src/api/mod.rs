@@ -22,6 +22,7 @@ mod nodes;
 mod openapi;
 mod plugins;
 mod session;
+mod styles;
 mod tokens;
 mod views;
 mod ws;
@@ -191,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         get(description_tasks::get_description_task),
     );
     r = both(r, "/api/algorithms/", get(algorithms::list_algorithms));
+    r = both(r, "/api/styles/", get(styles::list_styles));
     let plugin_body =
         DefaultBodyLimit::max((state.limits.max_plugin_bytes + MULTIPART_SLACK) as usize);
     r = both(

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     ai, algorithms, datasets, deletion, description_tasks, downloads, image_tasks, job_create,
-    jobs, nodes, plugins, session, tokens, views, ws,
+    jobs, nodes, plugins, session, styles, tokens, views, ws,
 };
 
 #[derive(OpenApi)]
@@ -18,7 +18,7 @@ use super::{
         image_tasks::list_image_tasks, image_tasks::get_image_task, image_tasks::image_task_png,
         image_tasks::image_task_svg, image_tasks::cancel_image_task, image_tasks::retry_image_task,
         description_tasks::list_description_tasks, description_tasks::get_description_task,
-        algorithms::list_algorithms,
+        algorithms::list_algorithms, styles::list_styles,
         plugins::list_plugins, plugins::upload_plugin, plugins::get_plugin, plugins::patch_plugin,
         plugins::retire_plugin, nodes::list_nodes,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
@@ -31,7 +31,7 @@ use super::{
     components(schemas(
         views::ErrorBody, views::ErrorDetail, views::JobCreated, views::JobDetail, views::JobSummary,
         views::ImageTaskView, views::DatasetSummary, views::FacetSummary, views::DescriptionTaskView,
-        views::AlgorithmView, views::AlgorithmVersion, views::JobCancelled, job_create::ImageRequest,
+        views::AlgorithmView, views::AlgorithmVersion, styles::StyleOptions, styles::PaletteView, styles::FontSizeName, views::JobCancelled, job_create::ImageRequest,
         job_create::JobFromDataset, crate::store::model::EventRow, views::EventView, views::EventPage,
         plugins::PluginList, plugins::PluginView, plugins::PluginUploaded, plugins::LimitsView,
         crate::catalog::PluginPatch, crate::catalog::LimitsPatch, crate::catalog::DirectoryError,
