@@ -135,4 +135,72 @@ async fn operators_manage_plugins_and_plugin_text_stays_text() {
         .await;
     assert_eq!(imgs, 0, "markup from a plugin became an element");
     b.shots("14-markup-as-text").await;
+
+    // Disable, enable, limits and retire, each through its control; the
+    // API reads back what the page did.
+    let plugin = |s: &patchart_suite::console::Setup| {
+        let url = format!("{}/api/plugins/variant_probe/1.0.0/", s.server.base);
+        let token = s.server.token.clone().expect("admin token");
+        async move {
+            let v: serde_json::Value = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("plugin")
+                .json()
+                .await
+                .expect("plugin json");
+            v
+        }
+    };
+    b.goto(&format!("{base}/#/operators")).await;
+    let row = "tr[data-plugin=variant_probe]";
+    let status =
+        |want: &str| format!("document.querySelector('{row} .badge')?.dataset.status === '{want}'");
+    b.wait("the uploaded plugin's row", &status("enabled"), SHORT)
+        .await;
+    b.click(&format!("{row} .actions button.secondary")).await;
+    b.wait("disabled", &status("disabled"), SHORT).await;
+    assert_eq!(plugin(&s).await["status"], "disabled");
+    b.click(&format!("{row} .actions button.secondary")).await;
+    b.wait("enabled again", &status("enabled"), SHORT).await;
+    assert_eq!(plugin(&s).await["status"], "enabled");
+    b.js(
+        &format!(
+            "const r = document.querySelector('{row}'); r.dataset.stale = '1'; r.querySelector('details').open = true; \
+             const [mem, time] = r.querySelectorAll('details input'); \
+             mem.value = '96'; time.value = '4321'; r.querySelector('details button').click()"
+        ),
+        json!([]),
+    )
+    .await;
+    b.wait(
+        "the new limits drawn from the server",
+        &format!(
+            "(r => r && !r.dataset.stale && r.querySelectorAll('details input')[1].value === '4321')(document.querySelector('{row}'))"
+        ),
+        SHORT,
+    )
+    .await;
+    let limits = plugin(&s).await["limits"].clone();
+    assert_eq!(limits["timeout_ms"], 4321, "{limits}");
+    assert_eq!(limits["memory_bytes"], 96 * 1024 * 1024, "{limits}");
+    b.shots("15-operators-limits").await;
+    // Retire asks first; declining keeps the plugin.
+    b.js("window.confirm = () => false", json!([])).await;
+    b.click(&format!("{row} .actions button.danger")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(plugin(&s).await["status"], "enabled");
+    b.js("window.confirm = () => true", json!([])).await;
+    b.click(&format!("{row} .actions button.danger")).await;
+    b.wait("retired", &status("retired"), SHORT).await;
+    assert_eq!(plugin(&s).await["status"], "retired");
+    let buttons = b
+        .js(
+            &format!("return document.querySelectorAll('{row} .actions button').length"),
+            json!([]),
+        )
+        .await;
+    assert_eq!(buttons, 0, "a retired upload offers no actions");
 }
