@@ -3,7 +3,7 @@
 
     python3 bench/abuse.py --export EXPORT.xlsx [--binary target/release/patchart]
         [--only load,ws,slowloris,soak,cached] [--load-seconds 120]
-        [--soak-seconds 600] [--json]
+        [--soak-seconds 600] [--soak-warmup-seconds 120] [--json]
 
 Each scenario starts its own server on a fresh data dir (bench/benchserver.py)
 and prints its figures:
@@ -25,10 +25,16 @@ and prints its figures:
              request head, a third a head and half a JSON body) while a normal
              client keeps asking: its p50/p99 and failures, then when the
              server closed each stalled connection (default read timeouts).
-  soak       --soak-seconds of steady load (16 clients, create + read + list,
-             paced to 40 iterations/s in all); resident memory (VmRSS) and
-             open descriptors of the server sampled every 5 s. Figures: both
-             after the first minute (warm-up) and at the end.
+  soak       a warm-up (--soak-warmup-seconds, 120) and then --soak-seconds
+             of the same steady load (16 clients, each on one keep-alive
+             connection of its own, create + read + list, paced to 40
+             iterations/s in all); resident memory (VmRSS, and its anonymous
+             part) and open descriptors of the server sampled every 5 s.
+             Figures: both at the end of the warm-up and at the end. The
+             warm-up is what the server's bounded caches take to fill at
+             this load (SQLite's page caches, the cache of job details, the
+             plugin slots kept warm): 60 s was seen to be short of it, with
+             RSS still rising 15-20 % in the second minute and flat after.
   cached     wrk -t2 -c64 -d10s on /healthz, on an ended job's detail (200,
              served from the cache of serialized bodies) and on the same
              detail with its ETag (304), one after the other on one server.
@@ -351,13 +357,17 @@ def proc_figures(pid):
     return rss / 1024, sum(kinds.values()), kinds, parts
 
 
-async def soak(binary, export, seconds, clients=16, rate=40.0, warmup_s=60):
+async def soak(binary, export, seconds, warmup_s, clients=16, rate=40.0):
     srv, data_dir = server(binary)
     try:
-        async with session(clients + 4) as s:
-            api = Api(srv, s)
-            dataset = await api.upload(export)
-            deadline = time.monotonic() + seconds
+        async with session(1) as s:
+            dataset = await Api(srv, s).upload(export)
+        # One keep-alive connection per client, for the whole run: the
+        # server's sockets are then a constant the run can check, not a
+        # client pool's size at the moment of sampling.
+        sessions = [session(1) for _ in range(clients)]
+        try:
+            deadline = time.monotonic() + warmup_s + seconds
             samples, statuses, lat = [], {}, []
             t0 = time.monotonic()
 
@@ -368,6 +378,7 @@ async def soak(binary, export, seconds, clients=16, rate=40.0, warmup_s=60):
                     await asyncio.sleep(5)
 
             async def client(n):
+                api = Api(srv, sessions[n])
                 rng = random.Random(n)
                 period = clients / rate
                 next_at = time.monotonic() + rng.random() * period
@@ -387,7 +398,7 @@ async def soak(binary, export, seconds, clients=16, rate=40.0, warmup_s=60):
             await asyncio.gather(sampler(), *(client(i) for i in range(clients)))
             warm = next((x for x in samples if x[0] >= warmup_s), samples[0])
             last = samples[-1]
-            return {"seconds": seconds, "requests": len(lat), "statuses": statuses,
+            return {"warmup_seconds": warmup_s, "seconds": seconds, "requests": len(lat), "statuses": statuses,
                     "p50_ms": ms(lat, 50), "p99_ms": ms(lat, 99),
                     "rss_mib_after_warmup": round(warm[1], 1), "rss_mib_end": round(last[1], 1),
                     "rss_mib_max": round(max(x[1] for x in samples), 1),
@@ -396,7 +407,12 @@ async def soak(binary, export, seconds, clients=16, rate=40.0, warmup_s=60):
                     "fds_max": max(x[2] for x in samples),
                     "fds_by_kind_after_warmup": warm[3], "fds_by_kind_end": last[3],
                     "rss_parts_after_warmup": warm[4], "rss_parts_end": last[4],
-                    "rss_mib_each_minute": [round(x[1], 1) for x in samples[::12]]}
+                    "rss_mib_each_minute": [round(x[1], 1) for x in samples[::12]],
+                    "rss_anon_mib_each_minute": [x[4].get("RssAnon") for x in samples[::12]],
+                    "sockets_each_minute": [x[3].get("socket") for x in samples[::12]]}
+        finally:
+            for c in sessions:
+                await c.close()
     finally:
         stop(srv, data_dir)
 
@@ -446,6 +462,7 @@ def main():
     ap.add_argument("--only", default="load,ws,slowloris,soak,cached")
     ap.add_argument("--load-seconds", type=int, default=120)
     ap.add_argument("--soak-seconds", type=int, default=600)
+    ap.add_argument("--soak-warmup-seconds", type=int, default=120)
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     a = ap.parse_args()
     raise_fd_limit()
@@ -457,7 +474,7 @@ def main():
         "ws": lambda: ws_fanout(binary, export),
         "slowloris": lambda: slowloris(binary, export),
         "load": lambda: load(binary, export, a.load_seconds),
-        "soak": lambda: soak(binary, export, a.soak_seconds),
+        "soak": lambda: soak(binary, export, a.soak_seconds, a.soak_warmup_seconds),
     }
     res = {}
     for name in a.only.split(","):

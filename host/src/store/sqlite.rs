@@ -26,6 +26,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 const PRAGMAS: &str =
     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
 
+/// Read-only connections beside the one writer.
+const READERS: u32 = 8;
+
 pub(crate) async fn connect(data_dir: &Path) -> Result<Db> {
     sqlx::any::install_default_drivers();
     let path = data_dir.join("patchart.db");
@@ -58,7 +61,16 @@ pub(crate) async fn connect(data_dir: &Path) -> Result<Db> {
     // Read-only, so a write sent here by mistake fails at once instead of
     // contending with the writer.
     let read = AnyPoolOptions::new()
-        .max_connections(8)
+        .max_connections(READERS)
+        // All open from the start and kept: a pool that grows under load
+        // and closes idle connections later holds a varying number of
+        // files, threads (sqlx runs each SQLite connection on its own)
+        // and page caches, so a server's descriptors and memory moved
+        // with its load long after it started (seen in the soak of
+        // bench/abuse.py: 12 more descriptors in its 10 minutes).
+        .min_connections(READERS)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
