@@ -357,6 +357,23 @@ def proc_figures(pid):
     return rss / 1024, sum(kinds.values()), kinds, parts
 
 
+def largest_mappings(pid, n=6):
+    """The server's n mappings with the most resident memory: (MiB, what),
+    `what` naming the file or, for anonymous ones, the reserved size (the
+    allocator's arenas are 1 GiB each, the plugin pool is far larger)."""
+    rows, cur = [], None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            m = re.match(r"^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$", line)
+            if m:
+                size = (int(m.group(2), 16) - int(m.group(1), 16)) >> 20
+                cur = [0, m.group(3) or f"anonymous, {size} MiB reserved at {m.group(1)}"]
+                rows.append(cur)
+            elif line.startswith("Rss:") and cur is not None:
+                cur[0] = round(int(line.split()[1]) / 1024, 1)
+    return sorted((r for r in rows if r[0] > 0), reverse=True)[:n]
+
+
 async def soak(binary, export, seconds, warmup_s, clients=16, rate=40.0):
     srv, data_dir = server(binary)
     try:
@@ -395,7 +412,15 @@ async def soak(binary, export, seconds, warmup_s, clients=16, rate=40.0):
                             statuses[st] = statuses.get(st, 0) + 1
                             lat.append(dt)
 
-            await asyncio.gather(sampler(), *(client(i) for i in range(clients)))
+            mappings = {}
+
+            async def mapper():
+                await asyncio.sleep(warmup_s)
+                mappings["after_warmup"] = largest_mappings(srv.proc.pid)
+                await asyncio.sleep(max(0.0, deadline - time.monotonic() - 3))
+                mappings["end"] = largest_mappings(srv.proc.pid)
+
+            await asyncio.gather(sampler(), mapper(), *(client(i) for i in range(clients)))
             warm = next((x for x in samples if x[0] >= warmup_s), samples[0])
             last = samples[-1]
             return {"warmup_seconds": warmup_s, "seconds": seconds, "requests": len(lat), "statuses": statuses,
@@ -409,6 +434,7 @@ async def soak(binary, export, seconds, warmup_s, clients=16, rate=40.0):
                     "rss_parts_after_warmup": warm[4], "rss_parts_end": last[4],
                     "rss_mib_each_minute": [round(x[1], 1) for x in samples[::12]],
                     "rss_anon_mib_each_minute": [x[4].get("RssAnon") for x in samples[::12]],
+                    "largest_mappings_mib": mappings,
                     "sockets_each_minute": [x[3].get("socket") for x in samples[::12]]}
         finally:
             for c in sessions:
