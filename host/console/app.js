@@ -178,6 +178,9 @@ async function chartsPage(datasetId) {
         h("label", { for: id }, h("span", { class: "chips", "aria-hidden": "true" },
           colours.map((c) => { const s = h("span", { class: "chip" }); s.style.background = c; return s; })), name));
     }));
+  // Charts in the console's language when the server draws it, else in
+  // the server's default.
+  const chartLocale = styles.locales.includes(getLocale()) ? getLocale() : styles.locales[0];
   const bounded = (id, label, b) => h("div", { class: "field" }, h("label", { for: id }, label),
     h("input", { type: "number", id, value: String(b.default), min: String(b.min), max: String(b.max), step: "1" }));
   const style = h("section", { class: "panel" }, h("h2", {}, t("style.title")),
@@ -188,7 +191,7 @@ async function chartsPage(datasetId) {
       bounded("height", t("style.height"), styles.height_px),
       h("div", { class: "field" }, h("label", { for: "chart-locale" }, t("style.locale")),
         h("select", { id: "chart-locale" }, styles.locales.map((l) =>
-          h("option", { value: l, selected: l === (styles.locales.includes(getLocale()) ? getLocale() : styles.locales[0]) }, t("locale." + l))))),
+          h("option", { value: l, selected: l === chartLocale }, t("locale." + l))))),
       h("div", { class: "field" }, h("label", { for: "format" }, t("style.format")),
         h("select", { id: "format" }, styles.output_formats.map((f, i) => h("option", { value: f, selected: i === 0 }, t("format." + f)))))));
   const run = h("button", { type: "button", id: "run", class: "primary" }, t("style.run"));

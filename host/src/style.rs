@@ -11,7 +11,9 @@ use crate::render::BUNDLED_FAMILY;
 
 /// Named font sizes, in px of the base (tick-label) text.
 pub const FONT_SIZES: &[(&str, f32)] = &[("small", 11.0), ("medium", 13.0), ("large", 16.0)];
+/// The chart languages; the first is the default.
 pub const LOCALES: &[&str] = &["en", "es"];
+pub const DEFAULT_PALETTE: &str = "professional";
 /// Bounds and defaults a style is checked against; `GET /api/styles/`
 /// publishes them, so forms offer what the server accepts.
 pub const FONT_SIZE_PX: Bounds<f32> = Bounds {
@@ -20,17 +22,15 @@ pub const FONT_SIZE_PX: Bounds<f32> = Bounds {
     default: 13.0,
 };
 pub const WIDTH_PX: Bounds<u32> = Bounds {
-    min: MIN_SIDE,
-    max: MAX_SIDE,
+    min: 320,
+    max: 4096,
     default: 960,
 };
 pub const HEIGHT_PX: Bounds<u32> = Bounds {
-    min: MIN_SIDE,
-    max: MAX_SIDE,
+    min: 320,
+    max: 4096,
     default: 640,
 };
-const MIN_SIDE: u32 = 320;
-const MAX_SIDE: u32 = 4096;
 
 #[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
 pub struct Bounds<T> {
@@ -142,7 +142,7 @@ pub fn resolve(config: &Value) -> Result<ResolvedStyle> {
     };
     let names = patchart_sdk::palette::NAMES;
     let (palette_name, palette) = match chosen {
-        None => ("professional".to_string(), named_palette("professional")?),
+        None => (DEFAULT_PALETTE.to_string(), named_palette(DEFAULT_PALETTE)?),
         Some(Value::String(name)) => {
             let key = name.trim().to_ascii_lowercase();
             let colors = patchart_sdk::palette::named(&key).ok_or_else(|| {
@@ -185,7 +185,8 @@ pub fn resolve(config: &Value) -> Result<ResolvedStyle> {
             .map(|(_, v)| *v)
             .ok_or_else(|| {
                 invalid(format!(
-                    "unknown font_size {s:?}; valid sizes: small, medium, large, or a number of px from 8 to 32"
+                    "unknown font_size {s:?}; valid sizes: small, medium, large, or a number of px from {} to {}",
+                    FONT_SIZE_PX.min, FONT_SIZE_PX.max
                 ))
             })?,
         Some(Value::Number(n)) => {
@@ -206,21 +207,22 @@ pub fn resolve(config: &Value) -> Result<ResolvedStyle> {
         }
     };
 
-    let side = |field: &str, v: Option<u32>, default: u32| -> Result<u32> {
-        let v = v.unwrap_or(default);
-        if (MIN_SIDE..=MAX_SIDE).contains(&v) {
+    let side = |field: &str, v: Option<u32>, b: Bounds<u32>| -> Result<u32> {
+        let v = v.unwrap_or(b.default);
+        if (b.min..=b.max).contains(&v) {
             Ok(v)
         } else {
             Err(invalid(format!(
-                "{field} {v} px is outside {MIN_SIDE} to {MAX_SIDE}"
+                "{field} {v} px is outside {} to {}",
+                b.min, b.max
             )))
         }
     };
-    let width = side("width", cfg.width, WIDTH_PX.default)?;
-    let height = side("height", cfg.height, HEIGHT_PX.default)?;
+    let width = side("width", cfg.width, WIDTH_PX)?;
+    let height = side("height", cfg.height, HEIGHT_PX)?;
 
     let locale = match cfg.locale {
-        None => "en".to_string(),
+        None => LOCALES[0].to_string(),
         Some(l) => {
             let norm = l.trim().to_ascii_lowercase();
             // "es-EC", "en_US" → the language part.

@@ -315,7 +315,7 @@ async fn create(
                     .output_format
                     .as_deref()
                     .and_then(output_format)
-                    .unwrap_or(OutputFormat::Both),
+                    .unwrap_or(OutputFormat::DEFAULT),
             })
             .collect(),
     };

@@ -36,12 +36,11 @@ pub struct StyleOptions {
     pub height_px: Bounds<u32>,
     /// Languages of the charts' own text; the first is the default.
     pub locales: &'static [&'static str],
-    /// An image task's `output_format`; `both` is the default.
+    /// An image task's `output_format`; the first is the default.
     pub output_formats: Vec<OutputFormat>,
 }
 
 pub fn options() -> StyleOptions {
-    let default = style::ResolvedStyle::default();
     let mut palettes: Vec<PaletteView> = patchart_sdk::palette::NAMES
         .iter()
         .filter_map(|&name| {
@@ -49,7 +48,7 @@ pub fn options() -> StyleOptions {
         })
         .collect();
     // The default first, whatever order the SDK lists them in.
-    palettes.sort_by_key(|p| p.name != default.palette_name);
+    palettes.sort_by_key(|p| p.name != style::DEFAULT_PALETTE);
     StyleOptions {
         palettes,
         font_size_px: style::FONT_SIZE_PX,
@@ -60,7 +59,7 @@ pub fn options() -> StyleOptions {
         width_px: style::WIDTH_PX,
         height_px: style::HEIGHT_PX,
         locales: style::LOCALES,
-        output_formats: vec![OutputFormat::Both, OutputFormat::Png, OutputFormat::Svg],
+        output_formats: OutputFormat::ALL.to_vec(),
     }
 }
 
@@ -84,6 +83,10 @@ mod tests {
         assert_eq!(o.width_px.default, default.width);
         assert_eq!(o.height_px.default, default.height);
         assert_eq!(o.locales[0], default.locale);
+        assert_eq!(
+            o.output_formats[0],
+            crate::store::model::OutputFormat::DEFAULT
+        );
         assert_eq!(o.palettes.len(), patchart_sdk::palette::NAMES.len());
         for p in &o.palettes {
             let r = style::resolve(&serde_json::json!({ "palette": p.name }))

@@ -95,6 +95,11 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
+    /// What a task that names no format produces.
+    pub const DEFAULT: OutputFormat = OutputFormat::Both;
+    /// Every format, the default first.
+    pub const ALL: [OutputFormat; 3] = [OutputFormat::Both, OutputFormat::Png, OutputFormat::Svg];
+
     pub fn as_str(self) -> &'static str {
         match self {
             OutputFormat::Png => "png",
