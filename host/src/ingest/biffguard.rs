@@ -43,12 +43,19 @@ const NAME_COST: u64 = 2 * 255 * 3 + 32;
 pub(crate) const UNSUPPORTED_BIFF: &str = "an Excel 5.0/95 workbook (.xls), an older format \
     that is not supported; open it in Excel or LibreOffice and save it as .xlsx";
 
+/// The integer at `at`, if the bytes are there. Offsets come from the
+/// file (a sheet's offset is 32 bits, `usize::MAX` when missing), so the
+/// end is a checked sum: past the end is `None`, never an overflow.
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 /// The records from `pos` on, as calamine's `RecordIter` splits them:
@@ -56,7 +63,10 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 fn records(s: &[u8], mut pos: usize) -> impl Iterator<Item = Result<(u16, usize, usize)>> + '_ {
     let mut continues = 0;
     std::iter::from_fn(move || {
-        let (typ, len) = (u16_at(s, pos)?, usize::from(u16_at(s, pos + 2)?));
+        let (typ, len) = (
+            u16_at(s, pos)?,
+            usize::from(u16_at(s, pos.checked_add(2)?)?),
+        );
         let at = pos + 4;
         if at + len > s.len() {
             return Some(Err(corrupt("the workbook stream ends inside a record")));
@@ -366,6 +376,20 @@ mod tests {
             .chain(std::iter::repeat_n((CONTINUE, vec![]), MAX_CONTINUES + 1))
             .collect();
         assert_eq!(code(workbook(&body)), Some(ErrorCode::IngestCorrupt));
+    }
+
+    #[test]
+    fn a_sheet_whose_offset_is_cut_off_is_walked_from_nowhere_without_overflow() {
+        // A BOUNDSHEET of two bytes: no offset, so the walk starts past any
+        // end and finds nothing to bound (found by cargo-fuzz: the offset
+        // sums overflowed). What the sheet is, calamine then decides.
+        let mut s = Vec::new();
+        record(&mut s, BOF, &[0, 6, 5, 0]);
+        record(&mut s, 0x0085, &[0; 2]);
+        record(&mut s, EOF, &[]);
+        assert_eq!(code(s), None);
+        assert_eq!(u16_at(&[1, 2, 3], usize::MAX - 1), None);
+        assert_eq!(u32_at(&[1, 2, 3], usize::MAX - 2), None);
     }
 
     #[test]
