@@ -223,13 +223,7 @@ fn check_shared_strings<R: io::BufRead>(reader: R, limits: &IngestLimits) -> Res
         match xml.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => match e.local_name().as_ref() {
                 "sst" => {
-                    let declared = e
-                        .attributes()
-                        .with_checks(false)
-                        .flatten()
-                        .filter(|a| a.key.local_name().as_ref() == "uniqueCount")
-                        .filter_map(|a| a.value.trim().parse::<u64>().ok())
-                        .max();
+                    let declared = declared_unique_count(e.attributes_raw().as_bytes());
                     if declared.is_some_and(|n| n > limits.max_cells) {
                         return Err(too_many());
                     }
@@ -250,5 +244,72 @@ fn check_shared_strings<R: io::BufRead>(reader: R, limits: &IngestLimits) -> Res
             Ok(_) => {}
         }
         buf.clear();
+    }
+}
+
+/// The largest `uniqueCount` of an `sst` tag's raw attributes, read as
+/// calamine reads them: split at `=` and quotes, a value whose closing
+/// quote is missing running to the end of the tag. quick-xml's attribute
+/// parser refuses such a value, so a check through it saw no count where
+/// calamine reserved room for sixteen digits' worth of strings (found by
+/// cargo-fuzz). A count too long for 64 bits counts as the most there is.
+fn declared_unique_count(raw: &[u8]) -> Option<u64> {
+    let mut declared: Option<u64> = None;
+    let mut pos = 0;
+    while let Some(eq) = raw[pos..].iter().position(|&b| b == b'=') {
+        let key = raw[pos..pos + eq].trim_ascii();
+        let mut at = pos + eq + 1;
+        while raw.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        // calamine stops at an unquoted value, reading nothing after it.
+        let Some(&quote @ (b'"' | b'\'')) = raw.get(at) else {
+            break;
+        };
+        let start = at + 1;
+        let end = raw[start..]
+            .iter()
+            .position(|&b| b == quote)
+            .map_or(raw.len(), |n| start + n);
+        let local = key.rsplit(|&b| b == b':').next().unwrap_or(key);
+        if local == b"uniqueCount" {
+            let value = raw[start..end].trim_ascii();
+            let count = std::str::from_utf8(value).ok().and_then(|v| {
+                v.parse::<u64>().ok().or_else(|| {
+                    (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())).then_some(u64::MAX)
+                })
+            });
+            declared = declared.max(count);
+        }
+        pos = (end + 1).min(raw.len());
+    }
+    declared
+}
+
+#[cfg(test)]
+mod tests {
+    use super::declared_unique_count;
+
+    #[test]
+    fn a_unique_count_is_read_as_calamine_reads_it() {
+        let count = |raw: &str| declared_unique_count(raw.as_bytes());
+        assert_eq!(count(r#" xmlns="x" count="18" uniqueCount="7""#), Some(7));
+        assert_eq!(count(" uniqueCount = '12' "), Some(12));
+        // No closing quote: calamine takes the rest of the tag.
+        assert_eq!(
+            count(r#" xmlns="x" count="18" uniqueCount="1111111111111111"#),
+            Some(1_111_111_111_111_111)
+        );
+        assert_eq!(
+            count(r#" uniqueCount="99999999999999999999999""#),
+            Some(u64::MAX)
+        );
+        assert_eq!(count(r#" x:uniqueCount="5" uniqueCount="9""#), Some(9));
+        assert_eq!(count(r#" count="3""#), None);
+        assert_eq!(
+            count(r#" uniqueCount=7"#),
+            None,
+            "unquoted: calamine reads nothing"
+        );
     }
 }
