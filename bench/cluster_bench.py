@@ -32,6 +32,7 @@ Needs aiohttp and websockets (pip install aiohttp websockets) and psql.
 """
 import argparse
 import asyncio
+import datetime
 import glob
 import json
 import os
@@ -95,17 +96,19 @@ def check(jobs):
 
 
 async def eight_chart_jobs(clients, runs, width0):
-    times, views = [], []
+    times, posts, views = [], [], []
     for i in range(runs):
         post, follow = clients[i % len(clients)], clients[(i + 1) % len(clients)]
         config = {"width": width0 + i}
         t0 = time.perf_counter()
         job_id = await post.post_job(CHARTS, config)
+        posts.append(time.perf_counter() - t0)
         await asyncio.wait_for(follow.wait_terminal(job_id), JOB_TIMEOUT_S)
         times.append(time.perf_counter() - t0)
         views.append(await post.job(job_id))
     ok, lost, doubled = check(views)
     return {"runs": runs, "median_s": statistics.median(times), "p90_s": pct(times, 90),
+            "post_median_s": statistics.median(posts),
             "tasks_success": ok, "lost": lost, "doubled": doubled}
 
 
@@ -155,12 +158,21 @@ async def queue_throughput(session, clients, tasks, salt):
 
     t0 = time.perf_counter()
     ids = await asyncio.gather(*(post(j) for j in range(jobs)))
+    posted = time.perf_counter() - t0
     await asyncio.gather(*(clients[(k + 1) % len(clients)].wait_terminal(i) for k, i in enumerate(ids)))
     wall = time.perf_counter() - t0
     views = [await first.job(i) for i in ids]
     ok, lost, doubled = check(views)
-    return {"tasks": tasks, "wall_s": wall, "tasks_per_s": ok / wall,
-            "tasks_success": ok, "lost": lost, "doubled": doubled}
+    # The server's own span, first task started to last one ended: what
+    # the workers took, without the client's posting and WebSocket reads.
+    stamps = [(t["started_at"], t["finished_at"]) for j in views for t in j["image_tasks"]
+              if t.get("started_at") and t.get("finished_at")]
+    span = None
+    if stamps:
+        parse = datetime.datetime.fromisoformat
+        span = (max(parse(f) for _, f in stamps) - min(parse(s) for s, _ in stamps)).total_seconds()
+    return {"tasks": tasks, "wall_s": wall, "posted_s": posted, "server_span_s": span,
+            "tasks_per_s": ok / wall, "tasks_success": ok, "lost": lost, "doubled": doubled}
 
 
 async def measure(setup, export, runs, tasks, wasm, repeats):
@@ -191,6 +203,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3, help="queue rounds per setup")
     ap.add_argument("--setups", default="sqlite,postgres-1,postgres-3",
                     help="which setups to run, comma-separated (profiling one)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="workers per node (default: one per core; 2 per node with three nodes)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     with open(a.export, "rb") as f:
@@ -208,7 +222,7 @@ def main():
                                       ("postgres-3", 3, a.database_url, 2)]:
         if name not in a.setups.split(","):
             continue
-        setup = Setup(binary, nodes, url, workers)
+        setup = Setup(binary, nodes, url, a.workers or workers)
         try:
             results[name] = asyncio.run(measure(setup, export, a.runs, a.tasks, wasm, a.repeats))
         finally:

@@ -388,7 +388,9 @@ async fn a_job_detail_bounds_its_event_log_and_links_the_rest() {
 
 async fn bounded_event_log(s: &TestServer) {
     let token = s.user_token("analyst").await;
-    let images: Vec<Value> = (0..40)
+    // Fifty charts log a start and an end each: more events than a detail
+    // carries, however many progress events their batches wrote.
+    let images: Vec<Value> = (0..50)
         .map(|_| json!({"algorithm_key": "top_patent_countries", "params": {"top_n": 5}}))
         .collect();
     let (status, created) = s

@@ -83,7 +83,8 @@ impl Store {
 
     /// Atomically claims the oldest runnable description: one whose worker
     /// died (expired lease) first, else the oldest pending. Two lookups,
-    /// each walking the queue index from its status, as `claim_task` does.
+    /// each walking the queue index from its status, as `claim_tasks`
+    /// does; one at a time, as a description waits on a model for seconds.
     pub async fn claim_description(
         &self,
         worker: &str,
@@ -95,6 +96,7 @@ impl Store {
             .bind(now_ms + lease.as_millis() as i64)
             .bind(now())
             .bind(now_ms)
+            .bind(1_i64)
             .fetch_optional(&self.db.write)
             .await
             .map_err(db)

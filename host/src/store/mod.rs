@@ -460,7 +460,7 @@ impl Store {
              CASE WHEN d.summary IS NULL THEN d.canonical ELSE '' END AS canonical, \
              a.created_at, d.summary \
              FROM datasets d JOIN dataset_access a ON a.dataset_id = d.id \
-             WHERE a.user_id = $1 ORDER BY a.created_at DESC, d.id LIMIT $2 OFFSET $3",
+             WHERE a.user_id = $1 ORDER BY a.created_at DESC, d.id LIMIT CAST($2 AS BIGINT) OFFSET $3",
         ))
         .bind(&user.id)
         .bind(limit)
@@ -642,7 +642,7 @@ impl Store {
         let status = status.map(JobStatus::as_str);
         let rows = sqlx::query_as(self.db.sql(
             "SELECT * FROM jobs WHERE ($1 OR created_by = $2) AND ($3 IS NULL OR status = $3) \
-             ORDER BY created_at DESC, id LIMIT $4 OFFSET $5",
+             ORDER BY created_at DESC, id LIMIT CAST($4 AS BIGINT) OFFSET $5",
         ))
         .bind(user.is_admin())
         .bind(&user.id)
@@ -698,7 +698,7 @@ impl Store {
         let status = status.map(TaskStatus::as_str);
         let rows = sqlx::query_as(
             self.db.sql("SELECT t.*, j.created_by AS created_by FROM image_tasks t JOIN jobs j ON j.id = t.job_id WHERE ($1 OR j.created_by = $2) \
-             AND ($3 IS NULL OR t.status = $3) ORDER BY t.created_at DESC, t.position LIMIT $4 OFFSET $5"),
+             AND ($3 IS NULL OR t.status = $3) ORDER BY t.created_at DESC, t.position LIMIT CAST($4 AS BIGINT) OFFSET $5"),
         )
         .bind(user.is_admin())
         .bind(&user.id)
@@ -810,9 +810,12 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<EventRow>> {
+        // The limit is cast, as every bound LIMIT here is: SQLite plans a
+        // bare `LIMIT ?` for the value bound and so prepares the statement
+        // anew each time it runs.
         sqlx::query_as(
             self.db
-                .sql("SELECT * FROM events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3"),
+                .sql("SELECT * FROM events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT CAST($3 AS BIGINT)"),
         )
         .bind(job_id)
         .bind(after)
@@ -873,7 +876,7 @@ impl Store {
     ) -> Result<(Vec<DescriptionTaskRow>, i64)> {
         let rows = sqlx::query_as(
             self.db.sql("SELECT * FROM description_tasks WHERE ($1 OR created_by = $2) AND ($3 IS NULL OR job_id = $3) \
-             ORDER BY created_at DESC, id LIMIT $4 OFFSET $5"),
+             ORDER BY created_at DESC, id LIMIT CAST($4 AS BIGINT) OFFSET $5"),
         )
         .bind(user.is_admin())
         .bind(&user.id)

@@ -1,8 +1,8 @@
-//! The queue's write transactions. A task's result, its event, its job's
-//! finalisation and the worker's next claim (with that task's start
-//! event) commit together: one turn of the single writer per task instead
-//! of one per statement, and no state in which a task has ended but its
-//! job has not heard.
+//! The queue's write transactions. A batch of tasks' results, their
+//! events, their jobs' finalisation and the worker's next claim (with
+//! those tasks' start events) commit together: one turn of the single
+//! writer per batch instead of one per statement, and no state in which a
+//! task has ended but its job has not heard.
 
 use std::time::Duration;
 
@@ -109,43 +109,69 @@ impl WriteTx {
         worker: &str,
         lease: Duration,
     ) -> Result<Option<(ImageTaskRow, bool)>> {
+        Ok(self.claim_tasks(worker, lease, 1).await?.into_iter().next())
+    }
+
+    /// Claims up to `limit` of the oldest runnable tasks at once (see
+    /// [`Self::claim_task`]), in queue order, each with whether this claim
+    /// started its job (true on the first claimed task of such a job).
+    pub async fn claim_tasks(
+        &mut self,
+        worker: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<(ImageTaskRow, bool)>> {
         let now_ms = now_ms();
         let ts = now();
-        // Two lookups, each walking the queue index from its status (an
-        // OR of the two would scan every task ever queued): abandoned
-        // leases first, as they are the oldest work, then pending tasks.
-        // On PostgreSQL the claim also marks its job running, in the same
-        // statement (one round trip fewer per task).
+        // On PostgreSQL the claim also marks its jobs running, in the same
+        // statement (one round trip fewer).
         let pg = self.db.backend == super::Backend::Postgres;
         let sql = if pg {
             lease::IMAGE_CLAIM_STARTING_JOB_POSTGRES
         } else {
             self.db.sql(lease::IMAGE_TASKS.claim(self.db.backend))
         };
-        let row = sqlx::query(sql)
+        let rows = sqlx::query(sql)
             .bind(worker)
             .bind(now_ms + lease.as_millis() as i64)
             .bind(&ts)
             .bind(now_ms)
-            .fetch_optional(&mut *self.tx)
+            .bind(i64::try_from(limit.max(1)).unwrap_or(1))
+            .fetch_all(&mut *self.tx)
             .await
             .map_err(db)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let task = ImageTaskRow::from_row(&row).map_err(db)?;
-        if pg {
-            let started: i64 = row.try_get("job_started").map_err(db)?;
-            return Ok(Some((task, started > 0)));
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let task = ImageTaskRow::from_row(row).map_err(db)?;
+            let started = if pg {
+                row.try_get::<i64, _>("job_started").map_err(db)? > 0
+            } else {
+                false
+            };
+            claimed.push((task, started));
         }
-        let started = self
-            .changes_one(
-                sqlx::query(self.db.sql("UPDATE jobs SET status = 'RUNNING', updated_at = $1 WHERE id = $2 AND status = 'PENDING'"))
-                    .bind(&ts)
-                    .bind(&task.job_id),
-            )
-            .await?;
-        Ok(Some((task, started)))
+        // RETURNING keeps no order; the queue's is the one a worker keeps.
+        claimed.sort_by(|(a, _), (b, _)| {
+            (&a.created_at, a.position).cmp(&(&b.created_at, b.position))
+        });
+        let mut seen: Vec<String> = Vec::new();
+        for (task, started) in &mut claimed {
+            if seen.contains(&task.job_id) {
+                *started = false;
+                continue;
+            }
+            seen.push(task.job_id.clone());
+            if !pg {
+                *started = self
+                    .changes_one(
+                        sqlx::query(self.db.sql("UPDATE jobs SET status = 'RUNNING', updated_at = $1 WHERE id = $2 AND status = 'PENDING'"))
+                            .bind(&ts)
+                            .bind(&task.job_id),
+                    )
+                    .await?;
+            }
+        }
+        Ok(claimed)
     }
 
     /// Records how a task ended, if `worker` still holds it. Returns false
@@ -213,6 +239,102 @@ impl WriteTx {
         self.changes_one(q).await
     }
 
+    /// Records the ends of tasks that succeeded, those `worker` still
+    /// holds (as [`Self::finish_task`] does one), in one statement: a
+    /// batch's ends cost one round trip, not one each. `done` pairs each
+    /// task's id and job id with a [`TaskOutcome::Success`] (any other
+    /// outcome is skipped: failures go through `finish_task`). Returns the
+    /// ids written.
+    pub async fn finish_successes(
+        &mut self,
+        worker: &str,
+        done: &[(&str, &str, &TaskOutcome)],
+    ) -> Result<Vec<String>> {
+        // Every job of `done` is locked, the failures' too, so a batch
+        // takes its jobs' locks in one order whatever its tasks' outcomes.
+        let mut jobs: Vec<&str> = done.iter().map(|(_, job, _)| *job).collect();
+        jobs.sort_unstable();
+        jobs.dedup();
+        let done: Vec<_> = done
+            .iter()
+            .filter(|(_, _, o)| matches!(o, TaskOutcome::Success { .. }))
+            .collect();
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        const COLUMNS: usize = 10;
+        // After `$1` (the time) and `$2` (the worker).
+        let values = super::sql::values_list_from(done.len(), COLUMNS, 3);
+        let pg = self.db.backend == super::Backend::Postgres;
+        // On PostgreSQL the jobs' rows are locked first, in id order, for
+        // `finalize_job` (see `finish_task`); COUNT reads the whole CTE, so
+        // every lock is held before a task row is written.
+        let (lock, guard) = if pg {
+            let first = 3 + done.len() * COLUMNS;
+            let ids = (first..first + jobs.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                format!(
+                    "WITH j AS (SELECT id FROM jobs WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE) "
+                ),
+                " AND (SELECT COUNT(*) FROM j) > 0",
+            )
+        } else {
+            (String::new(), "")
+        };
+        // VALUES columns are column1, column2, … in both databases.
+        let sql = self.db.sql_owned(format!(
+            "{lock}UPDATE image_tasks SET status = 'SUCCESS', progress = 100, \
+             algorithm_version = v.column2, plugin_sha256 = v.column3, png_sha256 = v.column4, \
+             svg_sha256 = v.column5, chart_data = v.column6, warnings = v.column7, \
+             plugin_logs = v.column8, cache_hit = v.column9, duration_ms = v.column10, \
+             error_code = NULL, error_message = NULL, lease_owner = NULL, lease_expires_ms = NULL, \
+             updated_at = $1, finished_at = $1 \
+             FROM (VALUES {values}) AS v \
+             WHERE image_tasks.id = v.column1 AND image_tasks.status = 'RUNNING' \
+             AND image_tasks.lease_owner = $2{guard} RETURNING image_tasks.id"
+        ));
+        let mut q = sqlx::query_scalar::<_, String>(sql)
+            .bind(now())
+            .bind(worker);
+        for (id, _, outcome) in &done {
+            let TaskOutcome::Success {
+                algorithm_version,
+                plugin_sha256,
+                png_sha256,
+                svg_sha256,
+                chart_data,
+                warnings,
+                plugin_logs,
+                cache_hit,
+                duration_ms,
+            } = outcome
+            else {
+                continue;
+            };
+            q = q
+                .bind(*id)
+                .bind(algorithm_version)
+                .bind(plugin_sha256)
+                .bind(png_sha256)
+                .bind(svg_sha256)
+                .bind(chart_data)
+                .bind(warnings)
+                .bind(plugin_logs)
+                .bind(i64::from(*cache_hit))
+                .bind(*duration_ms);
+        }
+        if pg {
+            for job in &jobs {
+                q = q.bind(*job);
+            }
+            self.locked_jobs.extend(jobs.iter().map(|j| j.to_string()));
+        }
+        q.fetch_all(&mut *self.tx).await.map_err(db)
+    }
+
     /// Gives a task back to the queue after a transient host error.
     pub async fn requeue_task(
         &mut self,
@@ -232,6 +354,34 @@ impl WriteTx {
             .bind(worker),
         )
         .await
+    }
+
+    /// Gives back tasks `worker` claimed and did not start, as if they had
+    /// not been claimed: pending, the attempt not counted (and no start
+    /// time for a task that never ran before). Returns how many it held.
+    pub async fn release_tasks(&mut self, ids: &[&str], worker: &str) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let list = (3..ids.len() + 3)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = self.db.sql_owned(format!(
+            "UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, \
+             lease_expires_ms = NULL, started_at = CASE WHEN attempts > 1 THEN started_at END, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = $1 \
+             WHERE status = 'RUNNING' AND lease_owner = $2 AND id IN ({list})"
+        ));
+        let mut q = sqlx::query(sql).bind(now()).bind(worker);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        let n = q.execute(&mut *self.tx).await.map_err(db)?.rows_affected();
+        if n > 0 {
+            self.announce.push(Signal::Work);
+        }
+        Ok(n)
     }
 
     /// Runs a guarded single-row update: whether its row was still in the
@@ -353,20 +503,42 @@ impl WriteTx {
         Ok(CancelOutcome::Cancelled { tasks })
     }
 
-    pub async fn put_cached_render(&mut self, key: &str, r: &CachedRender) -> Result<()> {
-        sqlx::query(
-            self.db.sql("INSERT INTO render_cache (cache_key, png_sha256, svg_sha256, chart_data, warnings, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(cache_key) DO NOTHING"),
-        )
-        .bind(key)
-        .bind(&r.png_sha256)
-        .bind(&r.svg_sha256)
-        .bind(&r.chart_data)
-        .bind(&r.warnings)
-        .bind(now())
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
+    /// Stores fresh renders in the result cache, one statement for all
+    /// (a key already there, or twice in `renders`, keeps its first row:
+    /// the same key is the same chart).
+    pub async fn put_cached_renders(&mut self, renders: &[(&str, &CachedRender)]) -> Result<()> {
+        let mut seen: Vec<&str> = Vec::with_capacity(renders.len());
+        let renders: Vec<&(&str, &CachedRender)> = renders
+            .iter()
+            .filter(|(key, _)| {
+                let fresh = !seen.contains(key);
+                seen.push(key);
+                fresh
+            })
+            .collect();
+        if renders.is_empty() {
+            return Ok(());
+        }
+        let ts = now();
+        // Batches are small (a worker claims at most a few dozen tasks),
+        // far below either backend's limit of bound values.
+        let sql = format!(
+            "INSERT INTO render_cache (cache_key, png_sha256, svg_sha256, chart_data, warnings, created_at) \
+             VALUES {} ON CONFLICT(cache_key) DO NOTHING",
+            super::sql::values_list(renders.len(), 6)
+        );
+        let sql = self.db.sql_owned(sql);
+        let mut q = sqlx::query(sql);
+        for (key, r) in renders {
+            q = q
+                .bind(*key)
+                .bind(&r.png_sha256)
+                .bind(&r.svg_sha256)
+                .bind(&r.chart_data)
+                .bind(&r.warnings)
+                .bind(&ts);
+        }
+        q.execute(&mut *self.tx).await.map_err(db)?;
         Ok(())
     }
 }
@@ -718,6 +890,114 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn a_batch_claim_takes_expired_leases_first_then_the_oldest_in_queue_order() {
+        for (_t, store, job) in stores_with_job(6).await {
+            let backend = store.backend().as_str();
+            let positions = |tasks: &[(ImageTaskRow, bool)]| -> Vec<i64> {
+                tasks.iter().map(|(t, _)| t.position).collect()
+            };
+            // A worker that dies right after claiming two: leases already over.
+            let mut w = store.write().await.expect("write");
+            let dead = w
+                .claim_tasks("node-a/w0", Duration::ZERO, 2)
+                .await
+                .expect("claim");
+            w.commit().await.expect("commit");
+            assert_eq!(positions(&dead), [0, 1], "{backend}");
+            assert_eq!(
+                dead.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+                [true, false],
+                "{backend}: the job starts once, with its first task"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+
+            let mut w = store.write().await.expect("write");
+            let taken = w.claim_tasks("node-b/w0", LEASE, 3).await.expect("claim");
+            w.commit().await.expect("commit");
+            assert_eq!(positions(&taken), [0, 1, 2], "{backend}: expired first");
+            assert!(taken.iter().all(|(_, started)| !started), "{backend}");
+            assert_eq!(
+                taken.iter().map(|(t, _)| t.attempts).collect::<Vec<_>>(),
+                [2, 2, 1],
+                "{backend}"
+            );
+
+            let mut w = store.write().await.expect("write");
+            let rest = w.claim_tasks("node-c/w0", LEASE, 10).await.expect("claim");
+            assert!(
+                w.claim_tasks("node-c/w1", LEASE, 10)
+                    .await
+                    .expect("claim")
+                    .is_empty(),
+                "{backend}: nothing left"
+            );
+            w.commit().await.expect("commit");
+            assert_eq!(positions(&rest), [3, 4, 5], "{backend}");
+
+            // A renewal extends every lease its worker holds, none other.
+            let before = store.tasks_of_job(&job.id).await.expect("tasks");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            assert!(
+                store
+                    .renew(&lease::IMAGE_TASKS, "node-b/w0", LEASE)
+                    .await
+                    .expect("renew")
+            );
+            let after = store.tasks_of_job(&job.id).await.expect("tasks");
+            for (b, a) in before.iter().zip(&after) {
+                let held = a.lease_owner.as_deref() == Some("node-b/w0");
+                assert_eq!(
+                    a.lease_expires_ms > b.lease_expires_ms,
+                    held,
+                    "{backend}: task {} renewed only when node-b holds it",
+                    a.position
+                );
+            }
+            assert!(
+                !store
+                    .renew(&lease::IMAGE_TASKS, "node-a/w0", LEASE)
+                    .await
+                    .expect("renew"),
+                "{backend}: a worker whose leases were taken holds nothing to renew"
+            );
+
+            // A worker gives back what it claimed and did not start, and
+            // only what it holds.
+            let ids: Vec<&str> = rest.iter().map(|(t, _)| t.id.as_str()).collect();
+            let mut w = store.write().await.expect("write");
+            assert_eq!(
+                w.release_tasks(&ids[1..], "node-b/w0")
+                    .await
+                    .expect("release"),
+                0,
+                "{backend}: not node-b's"
+            );
+            assert_eq!(
+                w.release_tasks(&ids[1..], "node-c/w0")
+                    .await
+                    .expect("release"),
+                2,
+                "{backend}"
+            );
+            w.commit().await.expect("commit");
+            let tasks = store.tasks_of_job(&job.id).await.expect("tasks");
+            for t in &tasks[4..] {
+                assert_eq!(
+                    (t.status.as_str(), t.attempts, t.lease_owner.as_deref()),
+                    ("PENDING", 0, None),
+                    "{backend}"
+                );
+                assert!(t.started_at.is_none(), "{backend}: it never ran");
+            }
+            let mut w = store.write().await.expect("write");
+            let again = w.claim_tasks("node-d/w0", LEASE, 10).await.expect("claim");
+            w.commit().await.expect("commit");
+            assert_eq!(positions(&again), [4, 5], "{backend}");
+            assert!(again.iter().all(|(t, _)| t.attempts == 1), "{backend}");
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_claimers_take_every_task_exactly_once() {
         const TASKS: usize = 300;
@@ -730,24 +1010,28 @@ mod tests {
                     tokio::spawn(async move {
                         let worker = format!("node/w{w}");
                         let mut mine = Vec::new();
+                        // Batches of one to four, as workers claim them.
+                        let batch = w % 4 + 1;
                         loop {
                             let mut tx = store.write().await.expect("write");
-                            let Some((task, _)) =
-                                tx.claim_task(&worker, LEASE).await.expect("claim")
-                            else {
+                            let tasks = tx.claim_tasks(&worker, LEASE, batch).await.expect("claim");
+                            if tasks.is_empty() {
                                 break;
-                            };
+                            }
+                            assert!(tasks.len() <= batch, "at most the batch asked for");
                             // Hold the claim a moment, as a render would, so
                             // other claimers run into it.
                             tokio::time::sleep(Duration::from_millis(3)).await;
-                            assert!(
-                                tx.finish_task(&task.id, &task.job_id, &worker, &success())
-                                    .await
-                                    .expect("finish"),
-                                "the claimer holds its task"
-                            );
+                            for (task, _) in tasks {
+                                assert!(
+                                    tx.finish_task(&task.id, &task.job_id, &worker, &success())
+                                        .await
+                                        .expect("finish"),
+                                    "the claimer holds its task"
+                                );
+                                mine.push(task.id);
+                            }
                             tx.commit().await.expect("commit");
-                            mine.push(task.id);
                         }
                         mine
                     })

@@ -49,7 +49,7 @@ impl Store {
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let sql = self.db.sql_owned(format!(
             "SELECT id FROM jobs WHERE status IN {ENDED} AND updated_at < $1 \
-             ORDER BY updated_at LIMIT $2"
+             ORDER BY updated_at LIMIT CAST($2 AS BIGINT)"
         ));
         sqlx::query_scalar(sql)
             .bind(before)

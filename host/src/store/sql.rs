@@ -106,6 +106,11 @@ fn to_sqlite_placeholders(sql: &str) -> String {
 /// A multi-row `VALUES` list: `rows` tuples of `columns` placeholders,
 /// numbered from `$1`.
 pub(crate) fn values_list(rows: usize, columns: usize) -> String {
+    values_list_from(rows, columns, 1)
+}
+
+/// [`values_list`] numbered from `$first`, after a statement's own binds.
+pub(crate) fn values_list_from(rows: usize, columns: usize, first: usize) -> String {
     let mut out = String::with_capacity(rows * columns * 5);
     for r in 0..rows {
         if r > 0 {
@@ -117,7 +122,7 @@ pub(crate) fn values_list(rows: usize, columns: usize) -> String {
                 out.push_str(", ");
             }
             out.push('$');
-            out.push_str(&(r * columns + c + 1).to_string());
+            out.push_str(&(r * columns + c + first).to_string());
         }
         out.push(')');
     }

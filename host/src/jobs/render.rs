@@ -1,0 +1,352 @@
+//! One task's chart: its inputs (job, dataset, the exact plugin build),
+//! the result cache, the sandboxed render and the stored files.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{JobInputs, JobService};
+use crate::dataset::Dataset;
+use crate::error::{Error, ErrorCode, Result};
+use crate::pipeline::{self, ChartRequest, OutputFormats};
+use crate::plugins::{CancelToken, PluginFailure};
+use crate::render::Scale;
+use crate::store::model::{ImageTaskRow, OutputFormat};
+use crate::store::{BlobStore, CachedRender};
+use crate::style;
+
+impl JobService {
+    /// The build the task was accepted with; tasks queued before builds
+    /// were recorded at creation resolve as a new job would.
+    ///
+    /// A build uploaded on another node sharing the database is fetched
+    /// from the blob store and compiled here the first time a task needs
+    /// it.
+    async fn plugin_for(&self, task: &ImageTaskRow) -> Result<Arc<crate::plugins::LoadedPlugin>> {
+        match &task.plugin_sha256 {
+            Some(sha) => self.catalog.build(sha).await?.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::PluginNotFound,
+                    format!(
+                        "{} version {} (sha256 {sha}) is no longer loaded on this server; \
+                         submit the chart again to run it on an available version",
+                        task.algorithm_key,
+                        task.algorithm_version.as_deref().unwrap_or("?")
+                    ),
+                )
+            }),
+            None => self
+                .registry
+                .get(&task.algorithm_key, task.requested_version.as_deref()),
+        }
+    }
+
+    /// [`Self::render_task`] under a renewed lease, so a slow render (or
+    /// a plugin compiled on first use here) is not taken for a dead worker
+    /// and run twice.
+    pub(super) async fn render_renewing_lease(
+        &self,
+        worker: &str,
+        task: &ImageTaskRow,
+    ) -> std::result::Result<Rendered, TaskError> {
+        self.store
+            .renewing_task_lease(&task.id, worker, self.config.lease, self.render_task(task))
+            .await
+    }
+
+    async fn render_task(&self, task: &ImageTaskRow) -> std::result::Result<Rendered, TaskError> {
+        let job = self.job_inputs(&task.job_id).await?;
+        let dataset = self.dataset(&job.dataset_id).await?;
+        let plugin = match self.plugin_for(task).await {
+            Ok(p) => p,
+            // The database did not answer: try again later, elsewhere.
+            Err(e) if e.code == ErrorCode::DatabaseUnavailable => {
+                return Err(TaskError::Transient(e));
+            }
+            Err(e) => return Err(TaskError::Final(e, None, None, None)),
+        };
+        let version = Some(plugin.info.version.clone());
+        let sha = Some(plugin.sha256.clone());
+        let final_err = |e: Error| TaskError::Final(e, version.clone(), sha.clone(), None);
+        let config: Value = serde_json::from_str(&job.visualization_config).unwrap_or(Value::Null);
+        let style = style::resolve(&config).map_err(final_err)?;
+        let params: Value = serde_json::from_str(&task.params).unwrap_or_else(|_| json!({}));
+        let format = task.output_format();
+
+        let key = cache_key(
+            &dataset.sha256,
+            &plugin.sha256,
+            &params,
+            &style.fingerprint(),
+            format,
+        );
+        if let Some(cached) = self
+            .store
+            .cached_render(&key)
+            .await
+            .map_err(TaskError::Transient)?
+        {
+            return Ok(Rendered {
+                version: plugin.info.version.clone(),
+                sha256: plugin.sha256.clone(),
+                cached,
+                logs: json!({"stdout": "", "stderr": ""}),
+                store_as: None,
+            });
+        }
+
+        let token = CancelToken::new();
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(task.id.clone(), (task.job_id.clone(), token.clone()));
+        let rasterizer = self.rasterizer.clone();
+        let runtime = self.registry.runtime().clone();
+        let plugin_for_run = plugin.clone();
+        let dataset_for_run = dataset.clone();
+        let write_fault = self
+            .config
+            .artifact_write_faults
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
+        let result =
+            tokio::task::spawn_blocking(move || -> std::result::Result<_, PluginFailure> {
+                let request = ChartRequest {
+                    dataset: &dataset_for_run,
+                    params: &params,
+                    style: &style,
+                    formats: OutputFormats {
+                        svg: true,
+                        png: format.wants_png().then_some(Scale::X1),
+                    },
+                };
+                let art = pipeline::render_chart(
+                    &runtime,
+                    &rasterizer,
+                    &plugin_for_run,
+                    &request,
+                    Some(&token),
+                )?;
+                Ok(art)
+            })
+            .await;
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&task.id);
+        let mut art = match result {
+            Ok(Ok(done)) => done,
+            Ok(Err(failure)) => {
+                let logs = json!({"stdout": failure.logs.stdout, "stderr": failure.logs.stderr});
+                return Err(TaskError::Final(failure.error, version, sha, Some(logs)));
+            }
+            Err(join) => {
+                return Err(TaskError::Transient(Error::new(
+                    ErrorCode::Internal,
+                    format!("the render thread failed: {join}"),
+                )));
+            }
+        };
+        let stored = if write_fault {
+            Err(Error::new(
+                ErrorCode::Internal,
+                "storing the chart's files failed (injected fault)",
+            ))
+        } else {
+            store_artifacts(self.store.blobs().as_ref(), &mut art, format).await
+        };
+        let logs = &art.logs;
+        Ok(Rendered {
+            version: plugin.info.version.clone(),
+            sha256: plugin.sha256.clone(),
+            cached: stored.map_err(TaskError::Transient)?,
+            logs: json!({"stdout": logs.stdout, "stderr": logs.stderr}),
+            store_as: Some(key),
+        })
+    }
+
+    async fn job_inputs(&self, job_id: &str) -> std::result::Result<Arc<JobInputs>, TaskError> {
+        if let Some(found) = self.job_inputs.get(job_id) {
+            return Ok(found);
+        }
+        let job = self
+            .store
+            .job(job_id)
+            .await
+            .map_err(TaskError::Transient)?
+            .ok_or_else(|| {
+                TaskError::Final(
+                    Error::new(ErrorCode::Internal, "the job no longer exists"),
+                    None,
+                    None,
+                    None,
+                )
+            })?;
+        let inputs = Arc::new(JobInputs {
+            dataset_id: job.dataset_id,
+            visualization_config: job.visualization_config,
+        });
+        self.job_inputs.insert(job_id.to_string(), inputs.clone());
+        Ok(inputs)
+    }
+
+    async fn dataset(&self, id: &str) -> std::result::Result<Arc<Dataset>, TaskError> {
+        if let Some(d) = self.datasets.get(id) {
+            return Ok(d);
+        }
+        let row = self.store.dataset(id).await.map_err(TaskError::Transient)?;
+        let parsed: Dataset = serde_json::from_str(&row.canonical).map_err(|e| {
+            TaskError::Final(
+                Error::new(
+                    ErrorCode::Internal,
+                    format!("stored dataset is unreadable: {e}"),
+                ),
+                None,
+                None,
+                None,
+            )
+        })?;
+        let parsed = Arc::new(parsed);
+        self.datasets.insert(id.to_string(), parsed.clone());
+        Ok(parsed)
+    }
+}
+
+/// Writes a render's files (content-addressed; the image bytes move into
+/// the blob store) and returns its cache record. A failure here is the
+/// host's (storage), not the plugin's.
+async fn store_artifacts(
+    blobs: &dyn BlobStore,
+    art: &mut pipeline::ChartArtifacts,
+    format: OutputFormat,
+) -> Result<CachedRender> {
+    let png_sha256 = match art.png.take() {
+        Some(png) => Some(blobs.put(png.into(), "png").await?),
+        None => None,
+    };
+    let svg_sha256 = if format.wants_svg() {
+        Some(
+            blobs
+                .put(std::mem::take(&mut art.svg).into(), "svg")
+                .await?,
+        )
+    } else {
+        None
+    };
+    Ok(CachedRender {
+        png_sha256,
+        svg_sha256,
+        chart_data: art.chart_data.to_string(),
+        warnings: Value::from(art.warnings.clone()).to_string(),
+    })
+}
+
+pub(super) struct Rendered {
+    pub version: String,
+    pub sha256: String,
+    pub cached: CachedRender,
+    /// The result-cache key to store a fresh render under; `None` when
+    /// the render came from the cache.
+    pub store_as: Option<String>,
+    pub logs: Value,
+}
+
+impl Rendered {
+    pub fn cache_hit(&self) -> bool {
+        self.store_as.is_none()
+    }
+}
+
+/// Transient errors are retried; final ones (every plugin failure: the
+/// same input fails the same way) are recorded, with what is known of the
+/// plugin and its output.
+pub(super) enum TaskError {
+    Transient(Error),
+    Final(Error, Option<String>, Option<String>, Option<Value>),
+}
+
+/// What determines a chart: the dataset, the exact plugin build, params,
+/// style and output format.
+fn cache_key(
+    dataset_sha: &str,
+    plugin_sha: &str,
+    params: &Value,
+    style: &str,
+    format: OutputFormat,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        dataset_sha,
+        plugin_sha,
+        &canonical_json(params),
+        style,
+        format.as_str(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}`
+/// share a cache entry.
+fn canonical_json(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", Value::from(k.as_str()), canonical_json(&m[k])))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(canonical_json).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_key_ignores_key_order_but_not_values() {
+        let a = cache_key(
+            "d",
+            "p",
+            &json!({"a": 1, "b": [1, {"y": 2, "x": 1}]}),
+            "s",
+            OutputFormat::Both,
+        );
+        let b = cache_key(
+            "d",
+            "p",
+            &json!({"b": [1, {"x": 1, "y": 2}], "a": 1}),
+            "s",
+            OutputFormat::Both,
+        );
+        let c = cache_key(
+            "d",
+            "p",
+            &json!({"a": 2, "b": [1, {"x": 1, "y": 2}]}),
+            "s",
+            OutputFormat::Both,
+        );
+        let d = cache_key(
+            "d",
+            "p2",
+            &json!({"a": 1, "b": [1, {"y": 2, "x": 1}]}),
+            "s",
+            OutputFormat::Both,
+        );
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+    }
+}

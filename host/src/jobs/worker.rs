@@ -1,0 +1,500 @@
+//! The queue's workers. A worker claims tasks, runs each to a terminal
+//! state (or back to the queue on a transient error), and writes their
+//! ends, their jobs' finalisation and its next claim in one transaction.
+//!
+//! Charts that take milliseconds to draw are claimed and written several
+//! at a time: a transaction, its events and its wake-ups cost about as
+//! much as such a chart, so one per chart would halve what a node gets
+//! through. How many is set by how long the worker's recent tasks took
+//! ([`Pace`]): a batch is meant to last a few tens of milliseconds, so
+//! results are never held back for longer, and charts that take longer
+//! than that are claimed one by one, leaving the rest of the queue to
+//! other workers.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::watch;
+
+use super::render::TaskError;
+use super::{JobService, job_status_event, task_event};
+use crate::error::{ErrorCode, Result};
+use crate::events::{kind, level};
+use crate::store::model::{ImageTaskRow, JobStatus};
+use crate::store::{CachedRender, NewEvent, TaskOutcome, WriteTx};
+
+/// How long a batch of claimed tasks is meant to take to run: what a
+/// result may wait for its batch-mates before it is written.
+const BATCH_SPAN: Duration = Duration::from_millis(25);
+/// The most tasks claimed at once: the queue's other workers and nodes
+/// keep a share of a burst, and a batch's transaction stays small.
+const MAX_BATCH: usize = 32;
+/// A batch still running this long after its claim gives back the tasks
+/// it has not started (checked between tasks), and writes the ends it
+/// has: a chart far slower than the pace foretold neither holds back its
+/// batch-mates' results nor keeps the rest of the batch from other
+/// workers.
+const OVERRUN: Duration = Duration::from_millis(50);
+
+/// The first pause before a failed write of a task's end is tried again;
+/// pauses double up to the maximum.
+const WRITE_RETRY_FIRST_PAUSE: Duration = Duration::from_millis(50);
+const WRITE_RETRY_MAX_PAUSE: Duration = Duration::from_secs(2);
+
+/// A worker's recent task time, as a moving average, and the batch it
+/// implies. No figure yet means one task at a time: the first chart may
+/// be a plugin compiled on first use.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Pace {
+    mean: Option<Duration>,
+}
+
+impl Pace {
+    pub fn observe(&mut self, took: Duration) {
+        // A weight of 1/4: a few slow charts in a row take the batch back
+        // to one at once, a run of fast ones builds it up within a batch.
+        self.mean = Some(match self.mean {
+            None => took,
+            Some(m) => (m * 3 + took) / 4,
+        });
+    }
+
+    pub fn batch(&self) -> usize {
+        match self.mean {
+            None => 1,
+            Some(m) => {
+                let fits = BATCH_SPAN.as_micros() / m.as_micros().max(1);
+                usize::try_from(fits)
+                    .unwrap_or(MAX_BATCH)
+                    .clamp(1, MAX_BATCH)
+            }
+        }
+    }
+}
+
+/// A task run whose end is not written yet.
+struct Ended {
+    task: ImageTaskRow,
+    outcome: TaskOutcome,
+    /// A fresh render to store in the result cache with the task's end.
+    fresh: Option<(String, CachedRender)>,
+    event: NewEvent,
+}
+
+impl JobService {
+    /// Starts `config.workers` workers; they stop claiming when `shutdown`
+    /// turns true and finish the task in hand.
+    pub fn spawn_workers(
+        self: &Arc<Self>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..self.config.workers)
+            .map(|i| {
+                let svc = self.clone();
+                let shutdown = shutdown.clone();
+                let worker = format!("{}/w{i}", self.config.node_id);
+                tokio::spawn(async move { svc.worker_loop(worker, shutdown).await })
+            })
+            .collect()
+    }
+
+    async fn worker_loop(self: Arc<Self>, worker: String, mut shutdown: watch::Receiver<bool>) {
+        let mut last_sweep = Instant::now();
+        let mut pace = Pace::default();
+        // Claimed and not yet run, in queue order: claimed in the
+        // transaction that wrote the last batch's ends, so a busy worker
+        // takes one turn of the writer per batch.
+        let mut held: VecDeque<ImageTaskRow> = VecDeque::new();
+        let mut ended: Vec<Ended> = Vec::new();
+        let mut batch_began = Instant::now();
+        loop {
+            if *shutdown.borrow() {
+                // Tasks claimed but not started are given back by the
+                // shutdown's lease release; those run are written now.
+                if !ended.is_empty() {
+                    self.write_ends(&worker, std::mem::take(&mut ended), Vec::new(), 0)
+                        .await;
+                }
+                break;
+            }
+            if let Some(task) = held.pop_front() {
+                let started = Instant::now();
+                if let Some(end) = self.run_task(&worker, task).await {
+                    ended.push(end);
+                }
+                pace.observe(started.elapsed());
+                // A batch far slower than its span (the charts were not
+                // the fast ones the pace promised: a plugin compiled on
+                // first use, a fresh render after cache hits) gives its
+                // remaining tasks back, for other workers to run beside
+                // this one.
+                let overran = !held.is_empty() && batch_began.elapsed() > OVERRUN;
+                if held.is_empty() || overran {
+                    let give_back: Vec<ImageTaskRow> = held.drain(..).collect();
+                    let claim = if *shutdown.borrow() || overran {
+                        0
+                    } else {
+                        pace.batch()
+                    };
+                    if !ended.is_empty() || !give_back.is_empty() {
+                        let next = self
+                            .write_ends(&worker, std::mem::take(&mut ended), give_back, claim)
+                            .await;
+                        batch_began = Instant::now();
+                        held.extend(next);
+                    }
+                }
+                continue;
+            }
+            // Registered before looking at the queue: work submitted between
+            // an empty claim and the wait below still wakes this worker
+            // (notify_waiters keeps no permit for later waiters).
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.claim(&worker, pace.batch()).await {
+                Ok(tasks) if !tasks.is_empty() => {
+                    batch_began = Instant::now();
+                    held.extend(tasks);
+                }
+                Ok(_) => {
+                    if last_sweep.elapsed() > Duration::from_secs(5) {
+                        last_sweep = Instant::now();
+                        if let Err(e) = self.sweep().await {
+                            tracing::warn!(error = %e, "sweep failed");
+                        }
+                    }
+                    tokio::select! {
+                        _ = notified => {}
+                        _ = tokio::time::sleep(self.config.poll) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming a task failed");
+                    tokio::time::sleep(self.config.poll).await;
+                }
+            }
+        }
+    }
+
+    async fn claim(&self, worker: &str, limit: usize) -> Result<Vec<ImageTaskRow>> {
+        let mut w = self.store.write().await?;
+        let tasks = self.claim_in(&mut w, worker, limit).await?;
+        self.events.commit(w).await?;
+        Ok(tasks)
+    }
+
+    /// Claims up to `limit` of the oldest runnable tasks in `w`, and
+    /// records that they started (and that their jobs did, for the first
+    /// of each).
+    async fn claim_in(
+        &self,
+        w: &mut WriteTx,
+        worker: &str,
+        limit: usize,
+    ) -> Result<Vec<ImageTaskRow>> {
+        let claimed = w.claim_tasks(worker, self.config.lease, limit).await?;
+        let mut tasks = Vec::with_capacity(claimed.len());
+        for (task, job_started) in claimed {
+            if job_started {
+                w.insert_event(job_status_event(
+                    &task.job_id,
+                    &task.trace_id,
+                    JobStatus::Running,
+                ));
+            }
+            w.insert_event(task_event(
+                &task,
+                kind::START,
+                level::INFO,
+                format!("{} started", task.algorithm_key),
+                Some(10),
+                json!({"algorithm_key": task.algorithm_key, "attempt": task.attempts}),
+            ));
+            tasks.push(task);
+        }
+        Ok(tasks)
+    }
+
+    /// Runs one claimed task. A transient error puts it back in the queue
+    /// at once (while attempts remain); a task cancelled under it has
+    /// nothing to write; otherwise its end is returned, to be written.
+    async fn run_task(&self, worker: &str, task: ImageTaskRow) -> Option<Ended> {
+        let started = Instant::now();
+        let outcome = self.render_renewing_lease(worker, &task).await;
+        let duration_ms = started.elapsed().as_millis() as i64;
+        match outcome {
+            Ok(done) => {
+                let cache_hit = done.cache_hit();
+                self.metrics
+                    .observe_render(&task.algorithm_key, started.elapsed(), cache_hit);
+                let event = task_event(
+                    &task,
+                    kind::DONE,
+                    level::INFO,
+                    format!(
+                        "{} done{}",
+                        task.algorithm_key,
+                        if cache_hit { " (cached)" } else { "" }
+                    ),
+                    Some(100),
+                    json!({
+                        "algorithm_key": task.algorithm_key,
+                        "algorithm_version": done.version,
+                        "plugin_sha256": done.sha256,
+                        "cache_hit": cache_hit,
+                        "duration_ms": duration_ms,
+                    }),
+                );
+                let outcome = TaskOutcome::Success {
+                    algorithm_version: done.version,
+                    plugin_sha256: done.sha256,
+                    png_sha256: done.cached.png_sha256.clone(),
+                    svg_sha256: done.cached.svg_sha256.clone(),
+                    chart_data: done.cached.chart_data.clone(),
+                    warnings: done.cached.warnings.clone(),
+                    plugin_logs: done.logs.to_string(),
+                    cache_hit,
+                    duration_ms,
+                };
+                let fresh = done.store_as.map(|key| (key, done.cached));
+                Some(Ended {
+                    task,
+                    outcome,
+                    fresh,
+                    event,
+                })
+            }
+            Err(TaskError::Transient(e)) if task.attempts < self.config.max_attempts => {
+                tracing::warn!(task = %task.id, error = %e, "transient failure, re-queued");
+                let event = task_event(
+                    &task,
+                    kind::PROGRESS,
+                    level::WARNING,
+                    format!("{} will be retried: {}", task.algorithm_key, e.message),
+                    Some(0),
+                    json!({"retry": true, "attempt": task.attempts}),
+                );
+                if let Err(e) = self.requeue(worker, &task, &e.message, event).await {
+                    tracing::error!(task = %task.id, error = %e, "re-queueing failed; the task runs again when its lease expires");
+                }
+                self.wake.notify_one();
+                None
+            }
+            Err(TaskError::Transient(e) | TaskError::Final(e, ..))
+                if e.code == ErrorCode::PluginCancelled =>
+            {
+                // The job was cancelled under us; cancel_job recorded it.
+                None
+            }
+            Err(err) => {
+                let (e, version, sha, logs) = match err {
+                    TaskError::Final(e, version, sha, logs) => (e, version, sha, logs),
+                    TaskError::Transient(e) => (e, None, None, None),
+                };
+                self.metrics.observe_failure(&task.algorithm_key, e.code);
+                let event_type = if e.code.as_str().starts_with("PLUGIN_") {
+                    kind::ALGORITHM_ERROR
+                } else {
+                    kind::ERROR
+                };
+                let event = task_event(
+                    &task,
+                    event_type,
+                    level::ERROR,
+                    format!("{} failed: {}", task.algorithm_key, e.message),
+                    Some(100),
+                    json!({"algorithm_key": task.algorithm_key, "error_code": e.code.as_str(), "error_message": e.message}),
+                );
+                let outcome = TaskOutcome::Failed {
+                    algorithm_version: version,
+                    plugin_sha256: sha,
+                    error_code: e.code.as_str().to_string(),
+                    error_message: e.message,
+                    plugin_logs: logs.map(|l| l.to_string()),
+                    duration_ms,
+                };
+                Some(Ended {
+                    task,
+                    outcome,
+                    fresh: None,
+                    event,
+                })
+            }
+        }
+    }
+
+    /// Writes the ends of `ended` with their events (those `worker` still
+    /// holds: a task cancelled or re-claimed meanwhile keeps its state),
+    /// the fresh renders, each job's finalisation once, gives the tasks of
+    /// `give_back` back to the queue, and claims up to `claim` next tasks,
+    /// all in one transaction. The claim rides on the
+    /// first try only, so a retry is as small as it can be (the worker's
+    /// loop claims once the ends are in). A write that keeps failing
+    /// until the leases end is dropped: the tasks run again once their
+    /// leases have expired.
+    async fn write_ends(
+        &self,
+        worker: &str,
+        mut ended: Vec<Ended>,
+        give_back: Vec<ImageTaskRow>,
+        claim: usize,
+    ) -> Vec<ImageTaskRow> {
+        // Jobs' rows are locked (PostgreSQL) in the order their tasks end
+        // here; every batch taking them in id order keeps two batches from
+        // waiting on each other. Stable, so a job's events keep the order
+        // its tasks ran in.
+        ended.sort_by(|a, b| a.task.job_id.cmp(&b.task.job_id));
+        let Some(soonest) = ended
+            .iter()
+            .map(|e| &e.task)
+            .chain(&give_back)
+            .min_by_key(|t| t.lease_expires_ms)
+        else {
+            return Vec::new();
+        };
+        let lease_ends = Instant::now() + lease_left(soonest, self.config.lease);
+        let give_back: Vec<&str> = give_back.iter().map(|t| t.id.as_str()).collect();
+        let written = self
+            .while_leased(lease_ends, |first_try| {
+                let (ended, give_back) = (&ended, &give_back);
+                async move {
+                    let mut w = self.store.write().await?;
+                    let fresh: Vec<(&str, &CachedRender)> = ended
+                        .iter()
+                        .filter_map(|e| e.fresh.as_ref().map(|(k, c)| (k.as_str(), c)))
+                        .collect();
+                    w.put_cached_renders(&fresh).await?;
+                    let ends: Vec<(&str, &str, &TaskOutcome)> = ended
+                        .iter()
+                        .map(|e| (e.task.id.as_str(), e.task.job_id.as_str(), &e.outcome))
+                        .collect();
+                    let succeeded = w.finish_successes(worker, &ends).await?;
+                    let mut jobs: Vec<&str> = Vec::new();
+                    for e in ended {
+                        let written = match e.outcome {
+                            TaskOutcome::Success { .. } => succeeded.contains(&e.task.id),
+                            TaskOutcome::Failed { .. } => {
+                                w.finish_task(&e.task.id, &e.task.job_id, worker, &e.outcome)
+                                    .await?
+                            }
+                        };
+                        if written {
+                            w.insert_event(e.event.clone());
+                            if jobs.last() != Some(&e.task.job_id.as_str()) {
+                                jobs.push(&e.task.job_id);
+                            }
+                        }
+                    }
+                    for job_id in jobs {
+                        self.finalize_in(&mut w, job_id).await?;
+                    }
+                    w.release_tasks(give_back, worker).await?;
+                    let next = if claim > 0 && first_try {
+                        self.claim_in(&mut w, worker, claim).await?
+                    } else {
+                        Vec::new()
+                    };
+                    self.events.commit(w).await?;
+                    Ok(next)
+                }
+            })
+            .await;
+        written.unwrap_or_else(|e| {
+            let ids: Vec<&str> = ended.iter().map(|e| e.task.id.as_str()).collect();
+            tracing::error!(tasks = ?ids, error = %e, "recording results failed; the tasks run again when their leases expire");
+            Vec::new()
+        })
+    }
+
+    async fn requeue(
+        &self,
+        worker: &str,
+        task: &ImageTaskRow,
+        reason: &str,
+        event: NewEvent,
+    ) -> Result<()> {
+        let lease_ends = Instant::now() + lease_left(task, self.config.lease);
+        self.while_leased(lease_ends, |_| {
+            let event = event.clone();
+            async move {
+                let mut w = self.store.write().await?;
+                if w.requeue_task(&task.id, worker, reason).await? {
+                    w.insert_event(event);
+                }
+                self.events.commit(w).await
+            }
+        })
+        .await
+    }
+
+    /// Runs `write` (told whether it is the first try) until it succeeds,
+    /// fails with an error that is not transient, or the lease would end
+    /// (at `lease_ends`) before the next try. A task's end that could not
+    /// be written (the database restarting, busy past its timeout, a full
+    /// disk freed a moment later) would otherwise be lost, and its job
+    /// kept waiting for the lease to expire and the chart drawn again.
+    /// Past the lease another worker may have re-claimed the task, and the
+    /// write's lease-owner guard would rightly refuse it anyway. An error
+    /// that is not transient would only fail again.
+    async fn while_leased<T, F: Future<Output = Result<T>>>(
+        &self,
+        lease_ends: Instant,
+        write: impl Fn(bool) -> F,
+    ) -> Result<T> {
+        let mut err = match write(true).await {
+            Ok(done) => return Ok(done),
+            Err(e) => e,
+        };
+        let mut pause = WRITE_RETRY_FIRST_PAUSE;
+        while err.code == ErrorCode::DatabaseUnavailable && Instant::now() + pause < lease_ends {
+            tracing::warn!(error = %err, retry_in_ms = pause.as_millis() as u64, "writing a task's end failed; retrying");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(WRITE_RETRY_MAX_PAUSE);
+            match write(false).await {
+                Ok(done) => return Ok(done),
+                Err(e) => err = e,
+            }
+        }
+        Err(err)
+    }
+}
+
+/// How long `task`'s lease has left, from the expiry its claim stored
+/// (`lease` when the row carries none).
+fn lease_left(task: &ImageTaskRow, lease: Duration) -> Duration {
+    match task.lease_expires_ms {
+        Some(expires) => {
+            Duration::from_millis(u64::try_from(expires - crate::store::now_ms()).unwrap_or(0))
+        }
+        None => lease,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_tasks_are_claimed_in_batches_and_slow_ones_alone() {
+        let mut pace = Pace::default();
+        assert_eq!(pace.batch(), 1, "nothing measured yet");
+        pace.observe(Duration::from_millis(40));
+        assert_eq!(pace.batch(), 1);
+        for _ in 0..20 {
+            pace.observe(Duration::from_micros(500));
+        }
+        assert_eq!(pace.batch(), MAX_BATCH);
+        for _ in 0..20 {
+            pace.observe(Duration::from_millis(2));
+        }
+        assert_eq!(pace.batch(), 12);
+        // Two slow charts after a fast run: back to one at a time.
+        pace.observe(Duration::from_millis(100));
+        pace.observe(Duration::from_millis(100));
+        assert_eq!(pace.batch(), 1);
+    }
+}
