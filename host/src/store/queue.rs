@@ -47,37 +47,22 @@ impl Store {
     }
 }
 
-/// How a task's end is written. `$n + 1` after the last of the
-/// statement's own binds is the job's id, for the locking forms.
-macro_rules! finish_sql {
-    (success $($lock:literal)?) => {
-        concat!(
-            $($lock,)?
-            "UPDATE image_tasks SET status = 'SUCCESS', progress = 100, algorithm_version = $1, plugin_sha256 = $2, \
-             png_sha256 = $3, svg_sha256 = $4, chart_data = $5, warnings = $6, plugin_logs = $7, cache_hit = $8, \
-             duration_ms = $9, error_code = NULL, error_message = NULL, lease_owner = NULL, lease_expires_ms = NULL, \
-             updated_at = $10, finished_at = $11 WHERE id = $12 AND status = 'RUNNING' AND lease_owner = $13"
-        )
-    };
-    (failed $($lock:literal)?) => {
-        concat!(
-            $($lock,)?
-            "UPDATE image_tasks SET status = 'FAILED', progress = 100, algorithm_version = COALESCE($1, algorithm_version), \
-             plugin_sha256 = COALESCE($2, plugin_sha256), error_code = $3, error_message = $4, plugin_logs = $5, \
-             duration_ms = $6, lease_owner = NULL, lease_expires_ms = NULL, updated_at = $7, finished_at = $8 \
-             WHERE id = $9 AND status = 'RUNNING' AND lease_owner = $10"
-        )
+/// How a failed task's end is written (successes: `finish_successes`).
+/// `$11`, in the locking form, is the job's id.
+macro_rules! finish_failed_sql {
+    () => {
+        "UPDATE image_tasks SET status = 'FAILED', progress = 100, \
+         algorithm_version = COALESCE($1, algorithm_version), plugin_sha256 = COALESCE($2, plugin_sha256), \
+         error_code = $3, error_message = $4, plugin_logs = $5, duration_ms = $6, lease_owner = NULL, \
+         lease_expires_ms = NULL, updated_at = $7, finished_at = $8 \
+         WHERE id = $9 AND status = 'RUNNING' AND lease_owner = $10"
     };
 }
 
-const FINISH_SUCCESS: &str = finish_sql!(success);
-const FINISH_FAILED: &str = finish_sql!(failed);
-const FINISH_SUCCESS_LOCKING_JOB: &str = concat!(
-    finish_sql!(success "WITH j AS (SELECT id FROM jobs WHERE id = $14 FOR NO KEY UPDATE) "),
-    " AND EXISTS (SELECT 1 FROM j)"
-);
+const FINISH_FAILED: &str = finish_failed_sql!();
 const FINISH_FAILED_LOCKING_JOB: &str = concat!(
-    finish_sql!(failed "WITH j AS (SELECT id FROM jobs WHERE id = $11 FOR NO KEY UPDATE) "),
+    "WITH j AS (SELECT id FROM jobs WHERE id = $11 FOR NO KEY UPDATE) ",
+    finish_failed_sql!(),
     " AND EXISTS (SELECT 1 FROM j)"
 );
 
@@ -184,53 +169,38 @@ impl WriteTx {
         worker: &str,
         outcome: &TaskOutcome,
     ) -> Result<bool> {
+        let TaskOutcome::Failed {
+            algorithm_version,
+            plugin_sha256,
+            error_code,
+            error_message,
+            plugin_logs,
+            duration_ms,
+        } = outcome
+        else {
+            let written = self
+                .finish_successes(worker, &[(task_id, job_id, outcome)])
+                .await?;
+            return Ok(!written.is_empty());
+        };
         let ts = now();
         let pg = self.db.backend == super::Backend::Postgres;
         // On PostgreSQL the job's row is locked in the same statement, for
         // `finalize_job` (see there), which then needs no round trip of
         // its own for it. The CTE's lock is an uncorrelated subquery of
         // the WHERE: evaluated once, before the task's row is written.
-        let (success_sql, failed_sql) = if pg {
-            (FINISH_SUCCESS_LOCKING_JOB, FINISH_FAILED_LOCKING_JOB)
+        let sql = if pg {
+            FINISH_FAILED_LOCKING_JOB
         } else {
-            (FINISH_SUCCESS, FINISH_FAILED)
+            FINISH_FAILED
         };
-        let q = match outcome {
-            TaskOutcome::Success {
-                algorithm_version,
-                plugin_sha256,
-                png_sha256,
-                svg_sha256,
-                chart_data,
-                warnings,
-                plugin_logs,
-                cache_hit,
-                duration_ms,
-            } => sqlx::query(self.db.sql(success_sql))
-                .bind(algorithm_version)
-                .bind(plugin_sha256)
-                .bind(png_sha256)
-                .bind(svg_sha256)
-                .bind(chart_data)
-                .bind(warnings)
-                .bind(plugin_logs)
-                .bind(i64::from(*cache_hit))
-                .bind(duration_ms),
-            TaskOutcome::Failed {
-                algorithm_version,
-                plugin_sha256,
-                error_code,
-                error_message,
-                plugin_logs,
-                duration_ms,
-            } => sqlx::query(self.db.sql(failed_sql))
-                .bind(algorithm_version)
-                .bind(plugin_sha256)
-                .bind(error_code)
-                .bind(error_message)
-                .bind(plugin_logs)
-                .bind(duration_ms),
-        };
+        let q = sqlx::query(self.db.sql(sql))
+            .bind(algorithm_version)
+            .bind(plugin_sha256)
+            .bind(error_code)
+            .bind(error_message)
+            .bind(plugin_logs)
+            .bind(duration_ms);
         let mut q = q.bind(&ts).bind(&ts).bind(task_id).bind(worker);
         if pg {
             q = q.bind(job_id);
