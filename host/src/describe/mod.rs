@@ -385,14 +385,13 @@ impl Describer {
         self: &Arc<Self>,
         shutdown: watch::Receiver<bool>,
     ) -> Vec<tokio::task::JoinHandle<()>> {
-        (0..self.config.workers)
-            .map(|i| {
-                let svc = self.clone();
-                let shutdown = shutdown.clone();
-                let worker = format!("{}/d{i}", self.node_id);
-                tokio::spawn(async move { svc.worker_loop(worker, shutdown).await })
-            })
-            .collect()
+        let svc = self.clone();
+        crate::jobs::spawn_named(
+            self.config.workers,
+            &format!("{}/d", self.node_id),
+            &shutdown,
+            move |worker, shutdown| svc.clone().worker_loop(worker, shutdown),
+        )
     }
 
     async fn worker_loop(self: Arc<Self>, worker: String, mut shutdown: watch::Receiver<bool>) {

@@ -11,6 +11,8 @@ mod controls;
 mod render;
 mod worker;
 
+pub(crate) use worker::spawn_named;
+
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex};

@@ -90,14 +90,13 @@ impl JobService {
         self: &Arc<Self>,
         shutdown: watch::Receiver<bool>,
     ) -> Vec<tokio::task::JoinHandle<()>> {
-        (0..self.config.workers)
-            .map(|i| {
-                let svc = self.clone();
-                let shutdown = shutdown.clone();
-                let worker = format!("{}/w{i}", self.config.node_id);
-                tokio::spawn(async move { svc.worker_loop(worker, shutdown).await })
-            })
-            .collect()
+        let svc = self.clone();
+        spawn_named(
+            self.config.workers,
+            &format!("{}/w", self.config.node_id),
+            &shutdown,
+            move |worker, shutdown| svc.clone().worker_loop(worker, shutdown),
+        )
     }
 
     async fn worker_loop(self: Arc<Self>, worker: String, mut shutdown: watch::Receiver<bool>) {
@@ -461,6 +460,24 @@ impl JobService {
         }
         Err(err)
     }
+}
+
+/// Spawns `count` queue workers named `<prefix><i>` (the lease owner
+/// they write), each running `run(name, shutdown)`: the image and the
+/// description workers start the same way.
+pub(crate) fn spawn_named<F, Fut>(
+    count: usize,
+    prefix: &str,
+    shutdown: &watch::Receiver<bool>,
+    run: F,
+) -> Vec<tokio::task::JoinHandle<()>>
+where
+    F: Fn(String, watch::Receiver<bool>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    (0..count)
+        .map(|i| tokio::spawn(run(format!("{prefix}{i}"), shutdown.clone())))
+        .collect()
 }
 
 /// How long `task`'s lease has left, from the expiry its claim stored

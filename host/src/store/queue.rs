@@ -86,20 +86,11 @@ impl WriteTx {
         self.events.push(e);
     }
 
-    /// Atomically claims the oldest runnable task: pending, or running with
-    /// an expired lease (its worker died). Marks the job RUNNING.
-    /// Returns the task and whether its job just started.
-    pub async fn claim_task(
-        &mut self,
-        worker: &str,
-        lease: Duration,
-    ) -> Result<Option<(ImageTaskRow, bool)>> {
-        Ok(self.claim_tasks(worker, lease, 1).await?.into_iter().next())
-    }
-
-    /// Claims up to `limit` of the oldest runnable tasks at once (see
-    /// [`Self::claim_task`]), in queue order, each with whether this claim
-    /// started its job (true on the first claimed task of such a job).
+    /// Atomically claims up to `limit` of the oldest runnable tasks:
+    /// pending, or running with an expired lease (its worker died). Marks
+    /// their jobs RUNNING. Returns them in queue order, each with whether
+    /// this claim started its job (true on the first claimed task of such
+    /// a job).
     pub async fn claim_tasks(
         &mut self,
         worker: &str,
@@ -593,9 +584,11 @@ mod tests {
 
     /// Claims a task in `w`, which must have one to claim.
     async fn claim(w: &mut WriteTx, worker: &str) -> (ImageTaskRow, bool) {
-        w.claim_task(worker, LEASE)
+        w.claim_tasks(worker, LEASE, 1)
             .await
             .expect("claim")
+            .into_iter()
+            .next()
             .expect("a task to claim")
     }
 
@@ -717,7 +710,13 @@ mod tests {
             for (_t, store, job) in stores_with_job(outcomes.len()).await {
                 let mut w = store.write().await.expect("write");
                 let mut claimed = Vec::new();
-                while let Some((task, _)) = w.claim_task("w0", LEASE).await.expect("claim") {
+                while let Some((task, _)) = w
+                    .claim_tasks("w0", LEASE, 1)
+                    .await
+                    .expect("claim")
+                    .into_iter()
+                    .next()
+                {
                     claimed.push(task.id);
                 }
                 w.commit().await.expect("commit");
