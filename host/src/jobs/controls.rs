@@ -67,9 +67,8 @@ impl JobService {
 
     /// Interrupts `task_id`'s plugin if it runs in this process.
     pub fn interrupt_task(&self, task_id: &str) {
-        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, token)) = running.get(task_id) {
-            token.cancel();
+        if let Some(hold) = self.held().get(task_id) {
+            hold.token.cancel();
         }
     }
 }

@@ -82,9 +82,12 @@ pub struct JobService {
     rasterizer: Rasterizer,
     metrics: Arc<Metrics>,
     config: WorkerConfig,
-    /// Cancel tokens of the plugins running in this process, by task id,
-    /// with the job each task belongs to.
-    running: Mutex<HashMap<String, (String, CancelToken)>>,
+    /// The tasks this process's workers hold, by id: claimed (a batch's
+    /// later tasks wait their turn) or running. Entered before the claim
+    /// commits, so a cancellation, which commits after it and then looks
+    /// here, always finds the task's token, even before its plugin
+    /// starts.
+    held: Mutex<HashMap<String, Hold>>,
     /// Parsed datasets by id; parsing the canonical JSON per task is waste.
     datasets: BoundedCache<String, Arc<Dataset>>,
     /// What tasks need of their job, by job id: read once per job rather
@@ -95,6 +98,14 @@ pub struct JobService {
 
 const DATASET_CACHE: usize = 32;
 const JOB_INPUTS_CACHE: usize = 1024;
+
+/// A task a worker of this process holds.
+struct Hold {
+    job_id: String,
+    token: CancelToken,
+    /// Its plugin has been started (what the node reports as running).
+    started: bool,
+}
 
 struct JobInputs {
     dataset_id: String,
@@ -119,7 +130,7 @@ impl JobService {
             rasterizer,
             metrics,
             config,
-            running: Mutex::new(HashMap::new()),
+            held: Mutex::new(HashMap::new()),
             datasets: BoundedCache::new(DATASET_CACHE),
             job_inputs: BoundedCache::new(JOB_INPUTS_CACHE),
             wake: Notify::new(),
@@ -219,13 +230,13 @@ impl JobService {
         // is interrupted: a worker that sees its plugin stop finds the
         // task already CANCELLED and records nothing over it.
         self.events.commit(w).await?;
-        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let held = self.held();
         for t in tasks {
-            if let Some((_, token)) = running.get(t) {
-                token.cancel();
+            if let Some(hold) = held.get(t) {
+                hold.token.cancel();
             }
         }
-        drop(running);
+        drop(held);
         Ok(outcome)
     }
 
@@ -243,17 +254,57 @@ impl JobService {
 
     /// How many plugins are running in this process now.
     pub fn running_here(&self) -> usize {
-        self.running.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.held().values().filter(|h| h.started).count()
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Hold>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Enters `tasks`, just claimed (their claim not yet committed).
+    fn hold(&self, tasks: &[ImageTaskRow]) {
+        let mut held = self.held();
+        for t in tasks {
+            held.insert(
+                t.id.clone(),
+                Hold {
+                    job_id: t.job_id.clone(),
+                    token: CancelToken::new(),
+                    started: false,
+                },
+            );
+        }
+    }
+
+    /// Forgets tasks no longer held here: run, given back, or whose claim
+    /// did not commit.
+    fn let_go<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        let mut held = self.held();
+        for id in ids {
+            held.remove(id);
+        }
+    }
+
+    /// Marks `task`'s plugin started and returns its cancel token (one
+    /// already cancelled when the task was cancelled while it waited).
+    fn start_held(&self, task: &ImageTaskRow) -> CancelToken {
+        let mut held = self.held();
+        let hold = held.entry(task.id.clone()).or_insert_with(|| Hold {
+            job_id: task.job_id.clone(),
+            token: CancelToken::new(),
+            started: false,
+        });
+        hold.started = true;
+        hold.token.clone()
     }
 
     /// Interrupts the plugins running here for `job_id`, cancelled on
     /// another node (its tasks are already CANCELLED in the database, so
     /// their workers record nothing over them).
     pub fn interrupt_job(&self, job_id: &str) {
-        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        for (job, token) in running.values() {
-            if job == job_id {
-                token.cancel();
+        for hold in self.held().values() {
+            if hold.job_id == job_id {
+                hold.token.cancel();
             }
         }
     }
@@ -263,8 +314,7 @@ impl JobService {
     /// not listening.
     pub async fn interrupt_cancelled(&self) -> Result<()> {
         let jobs: Vec<String> = {
-            let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            let mut jobs: Vec<String> = running.values().map(|(j, _)| j.clone()).collect();
+            let mut jobs: Vec<String> = self.held().values().map(|h| h.job_id.clone()).collect();
             jobs.sort_unstable();
             jobs.dedup();
             jobs
@@ -277,10 +327,7 @@ impl JobService {
             }
         }
         // Charts cancelled one by one, in jobs that go on.
-        let tasks: Vec<String> = {
-            let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            running.keys().cloned().collect()
-        };
+        let tasks: Vec<String> = self.held().keys().cloned().collect();
         for task_id in tasks {
             if self.store.task_status(&task_id).await? == Some(TaskStatus::Cancelled) {
                 self.interrupt_task(&task_id);

@@ -11,7 +11,7 @@ use super::{JobInputs, JobService};
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
 use crate::pipeline::{self, ChartRequest, OutputFormats};
-use crate::plugins::{CancelToken, PluginFailure};
+use crate::plugins::PluginFailure;
 use crate::render::Scale;
 use crate::store::model::{ImageTaskRow, OutputFormat};
 use crate::store::{BlobStore, CachedRender};
@@ -97,11 +97,15 @@ impl JobService {
             });
         }
 
-        let token = CancelToken::new();
-        self.running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(task.id.clone(), (task.job_id.clone(), token.clone()));
+        let token = self.start_held(task);
+        if token.is_cancelled() {
+            return Err(TaskError::Final(
+                Error::new(ErrorCode::PluginCancelled, "cancelled before it started"),
+                version,
+                sha,
+                None,
+            ));
+        }
         let rasterizer = self.rasterizer.clone();
         let runtime = self.registry.runtime().clone();
         let plugin_for_run = plugin.clone();
@@ -132,10 +136,6 @@ impl JobService {
                 Ok(art)
             })
             .await;
-        self.running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&task.id);
         let mut art = match result {
             Ok(Ok(done)) => done,
             Ok(Err(failure)) => {

@@ -116,6 +116,7 @@ impl JobService {
                     self.write_ends(&worker, std::mem::take(&mut ended), Vec::new(), 0)
                         .await;
                 }
+                self.let_go(held.iter().map(|t| t.id.as_str()));
                 break;
             }
             if let Some(task) = held.pop_front() {
@@ -182,13 +183,24 @@ impl JobService {
     async fn claim(&self, worker: &str, limit: usize) -> Result<Vec<ImageTaskRow>> {
         let mut w = self.store.write().await?;
         let tasks = self.claim_in(&mut w, worker, limit).await?;
-        self.events.commit(w).await?;
+        self.commit_claimed(w, &tasks).await?;
         Ok(tasks)
+    }
+
+    /// Commits `w`, in which `claimed` were claimed; if it does not
+    /// commit, they are not held here.
+    async fn commit_claimed(&self, w: WriteTx, claimed: &[ImageTaskRow]) -> Result<()> {
+        let done = self.events.commit(w).await;
+        if done.is_err() {
+            self.let_go(claimed.iter().map(|t| t.id.as_str()));
+        }
+        done
     }
 
     /// Claims up to `limit` of the oldest runnable tasks in `w`, and
     /// records that they started (and that their jobs did, for the first
-    /// of each).
+    /// of each). They are held here from now on: the caller commits `w`
+    /// with [`Self::commit_claimed`].
     async fn claim_in(
         &self,
         w: &mut WriteTx,
@@ -215,6 +227,7 @@ impl JobService {
             ));
             tasks.push(task);
         }
+        self.hold(&tasks);
         Ok(tasks)
     }
 
@@ -224,6 +237,7 @@ impl JobService {
     async fn run_task(&self, worker: &str, task: ImageTaskRow) -> Option<Ended> {
         let started = Instant::now();
         let outcome = self.render_renewing_lease(worker, &task).await;
+        self.let_go([task.id.as_str()]);
         let duration_ms = started.elapsed().as_millis() as i64;
         match outcome {
             Ok(done) => {
@@ -357,6 +371,9 @@ impl JobService {
         };
         let lease_ends = Instant::now() + lease_left(soonest, self.config.lease);
         let give_back: Vec<&str> = give_back.iter().map(|t| t.id.as_str()).collect();
+        // Not this worker's any more, whether or not the release is
+        // written (unwritten, their leases run out).
+        self.let_go(give_back.iter().copied());
         let written = self
             .while_leased(lease_ends, |first_try| {
                 let (ended, give_back) = (&ended, &give_back);
@@ -397,7 +414,7 @@ impl JobService {
                     } else {
                         Vec::new()
                     };
-                    self.events.commit(w).await?;
+                    self.commit_claimed(w, &next).await?;
                     Ok(next)
                 }
             })
@@ -494,6 +511,61 @@ fn lease_left(task: &ImageTaskRow, lease: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::PluginCatalog;
+    use crate::events::EventBus;
+    use crate::metrics::Metrics;
+    use crate::plugins::{PluginRegistry, PluginRuntime, RuntimeConfig};
+    use crate::render::Rasterizer;
+    use crate::store::{Store, test_job, test_stores};
+
+    fn service(store: &Store, plugins: &std::path::Path) -> Arc<JobService> {
+        let runtime = PluginRuntime::new(RuntimeConfig::default()).expect("runtime");
+        let registry = Arc::new(PluginRegistry::new(runtime));
+        let rasterizer = Rasterizer::new();
+        let catalog = PluginCatalog::new(
+            registry.clone(),
+            store.clone(),
+            rasterizer.clone(),
+            plugins.to_path_buf(),
+        )
+        .expect("catalog");
+        JobService::new(
+            store.clone(),
+            catalog,
+            EventBus::new(store.clone()),
+            registry,
+            rasterizer,
+            Arc::new(Metrics::new()),
+            super::super::WorkerConfig::default(),
+        )
+    }
+
+    /// A batch's later tasks wait behind the first; a job cancelled then
+    /// (or between a claim's commit and its plugin's start) must stop
+    /// them: their tokens are there to cancel from the claim on.
+    #[tokio::test]
+    async fn a_task_cancelled_between_its_claim_and_its_plugin_start_starts_cancelled() {
+        for t in test_stores().await {
+            let plugins = tempfile::tempdir().expect("temp dir");
+            let jobs = service(&t.store, plugins.path());
+            let job = test_job(&t.store, 3).await;
+            let claimed = jobs.claim("node-a/w0", 3).await.expect("claim");
+            assert_eq!(claimed.len(), 3);
+            assert_eq!(jobs.running_here(), 0, "claimed is not running yet");
+            jobs.cancel_job(&job).await.expect("cancel");
+            for task in &claimed {
+                assert!(
+                    jobs.start_held(task).is_cancelled(),
+                    "{}: task {} starts uncancelled",
+                    t.store.backend().as_str(),
+                    task.position
+                );
+            }
+            assert_eq!(jobs.running_here(), 3);
+            jobs.let_go(claimed.iter().map(|t| t.id.as_str()));
+            assert_eq!(jobs.running_here(), 0, "nothing held after the ends");
+        }
+    }
 
     #[test]
     fn fast_tasks_are_claimed_in_batches_and_slow_ones_alone() {

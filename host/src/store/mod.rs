@@ -1115,6 +1115,49 @@ pub(crate) async fn test_stores() -> Vec<TestStore> {
     out
 }
 
+/// A job of `tasks` charts in `store`, for a user `ana` on a made-up
+/// dataset.
+#[cfg(test)]
+pub(crate) async fn test_job(store: &Store, tasks: usize) -> JobRow {
+    let user = store.ensure_user("ana", false).await.expect("user");
+    let dataset = crate::dataset::Dataset {
+        source_type: "espacenet_excel".into(),
+        file_name: "export.xlsx".into(),
+        sha256: "ab".repeat(32),
+        query: None,
+        result_count: None,
+        facets: Vec::new(),
+    };
+    let row = store
+        .put_dataset(&user, &dataset, b"bytes")
+        .await
+        .expect("dataset");
+    let task = NewImageTask {
+        algorithm_key: "top_patent_countries".into(),
+        requested_version: None,
+        algorithm_version: None,
+        plugin_sha256: None,
+        params: serde_json::json!({}),
+        output_format: model::OutputFormat::Both,
+    };
+    let (job, created_tasks) = store
+        .create_job(&NewJob {
+            dataset_id: row.id,
+            created_by: user.id,
+            idempotency_key: None,
+            visualization_config: serde_json::json!({}),
+            tasks: vec![task; tasks],
+        })
+        .await
+        .expect("job");
+    let created_tasks = created_tasks.expect("a new job");
+    assert_eq!(
+        created_tasks.iter().map(|t| t.position).collect::<Vec<_>>(),
+        (0..tasks as i64).collect::<Vec<_>>()
+    );
+    job
+}
+
 #[cfg(test)]
 pub(crate) struct TestStore {
     pub store: Store,

@@ -510,11 +510,10 @@ mod tests {
     use tokio::sync::broadcast::error::TryRecvError;
 
     use super::*;
-    use crate::dataset::Dataset;
     use crate::events::{EventBus, level};
     use crate::store::Backend;
-    use crate::store::model::{JobRow, OutputFormat};
-    use crate::store::{NewImageTask, NewJob, TestStore, test_stores};
+    use crate::store::model::JobRow;
+    use crate::store::{TestStore, test_job, test_stores};
 
     const LEASE: Duration = Duration::from_secs(30);
 
@@ -523,50 +522,10 @@ mod tests {
         let mut out = Vec::new();
         for t in test_stores().await {
             let store = t.store.clone();
-            let job = job_in(&store, tasks).await;
+            let job = test_job(&store, tasks).await;
             out.push((t, store, job));
         }
         out
-    }
-
-    async fn job_in(store: &Store, tasks: usize) -> JobRow {
-        let user = store.ensure_user("ana", false).await.expect("user");
-        let dataset = Dataset {
-            source_type: "espacenet_excel".into(),
-            file_name: "export.xlsx".into(),
-            sha256: "ab".repeat(32),
-            query: None,
-            result_count: None,
-            facets: Vec::new(),
-        };
-        let row = store
-            .put_dataset(&user, &dataset, b"bytes")
-            .await
-            .expect("dataset");
-        let task = NewImageTask {
-            algorithm_key: "top_patent_countries".into(),
-            requested_version: None,
-            algorithm_version: None,
-            plugin_sha256: None,
-            params: json!({}),
-            output_format: OutputFormat::Both,
-        };
-        let (job, created_tasks) = store
-            .create_job(&NewJob {
-                dataset_id: row.id,
-                created_by: user.id,
-                idempotency_key: None,
-                visualization_config: json!({}),
-                tasks: vec![task; tasks],
-            })
-            .await
-            .expect("job");
-        let created_tasks = created_tasks.expect("a new job");
-        assert_eq!(
-            created_tasks.iter().map(|t| t.position).collect::<Vec<_>>(),
-            (0..tasks as i64).collect::<Vec<_>>()
-        );
-        job
     }
 
     /// The first [`Signal::Events`] already received, skipping other
