@@ -37,7 +37,8 @@ use crate::store::{
 /// Worker pool settings.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// Concurrent workers (default: one per core). Zero makes an API-only
+    /// Concurrent workers (default: one per core; `patchart serve` takes
+    /// two per core on PostgreSQL). Zero makes an API-only
     /// node that queues work for other nodes.
     pub workers: usize,
     /// How long a claimed task stays owned without being finished; must

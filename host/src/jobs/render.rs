@@ -222,19 +222,23 @@ async fn store_artifacts(
     art: &mut pipeline::ChartArtifacts,
     format: OutputFormat,
 ) -> Result<CachedRender> {
-    let png_sha256 = match art.png.take() {
-        Some(png) => Some(blobs.put(png.into(), "png").await?),
-        None => None,
-    };
-    let svg_sha256 = if format.wants_svg() {
-        Some(
-            blobs
-                .put(std::mem::take(&mut art.svg).into(), "svg")
-                .await?,
-        )
-    } else {
-        None
-    };
+    // Both at once: on PostgreSQL each is a round trip carrying the file.
+    let png = art.png.take();
+    let svg = format.wants_svg().then(|| std::mem::take(&mut art.svg));
+    let (png_sha256, svg_sha256) = tokio::try_join!(
+        async {
+            match png {
+                Some(png) => blobs.put(png.into(), "png").await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
+            match svg {
+                Some(svg) => blobs.put(svg.into(), "svg").await.map(Some),
+                None => Ok(None),
+            }
+        },
+    )?;
     Ok(CachedRender {
         png_sha256,
         svg_sha256,
