@@ -1,6 +1,7 @@
 //! One task's chart: its inputs (job, dataset, the exact plugin build),
 //! the result cache, the sandboxed render and the stored files.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -11,11 +12,11 @@ use super::{JobInputs, JobService};
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorCode, Result};
 use crate::pipeline::{self, ChartRequest, OutputFormats};
-use crate::plugins::PluginFailure;
+use crate::plugins::{LoadedPlugin, PluginFailure};
 use crate::render::Scale;
 use crate::store::model::{ImageTaskRow, OutputFormat};
 use crate::store::{BlobStore, CachedRender};
-use crate::style;
+use crate::style::{self, ResolvedStyle};
 
 impl JobService {
     /// The build the task was accepted with; tasks queued before builds
@@ -24,7 +25,7 @@ impl JobService {
     /// A build uploaded on another node sharing the database is fetched
     /// from the blob store and compiled here the first time a task needs
     /// it.
-    async fn plugin_for(&self, task: &ImageTaskRow) -> Result<Arc<crate::plugins::LoadedPlugin>> {
+    async fn plugin_for(&self, task: &ImageTaskRow) -> Result<Arc<LoadedPlugin>> {
         match &task.plugin_sha256 {
             Some(sha) => self.catalog.build(sha).await?.ok_or_else(|| {
                 Error::new(
@@ -45,18 +46,27 @@ impl JobService {
 
     /// [`Self::render_task`] under a renewed lease, so a slow render (or
     /// a plugin compiled on first use here) is not taken for a dead worker
-    /// and run twice.
+    /// and run twice. `prepared` is what [`Self::prepare_batch`] found for
+    /// it, if it was in a batch.
     pub(super) async fn render_renewing_lease(
         &self,
         worker: &str,
         task: &ImageTaskRow,
+        prepared: Option<Prepared>,
     ) -> std::result::Result<Rendered, TaskError> {
         self.store
-            .renewing_task_lease(&task.id, worker, self.config.lease, self.render_task(task))
+            .renewing_task_lease(
+                &task.id,
+                worker,
+                self.config.lease,
+                self.render_task(task, prepared),
+            )
             .await
     }
 
-    async fn render_task(&self, task: &ImageTaskRow) -> std::result::Result<Rendered, TaskError> {
+    /// Resolves what `task`'s render takes: its dataset, the plugin build,
+    /// style, params and result-cache key.
+    async fn prepare(&self, task: &ImageTaskRow) -> std::result::Result<Inputs, TaskError> {
         let job = self.job_inputs(&task.job_id).await?;
         let dataset = self.dataset(&job.dataset_id).await?;
         let plugin = match self.plugin_for(task).await {
@@ -67,14 +77,17 @@ impl JobService {
             }
             Err(e) => return Err(TaskError::Final(e, None, None, None)),
         };
-        let version = Some(plugin.info.version.clone());
-        let sha = Some(plugin.sha256.clone());
-        let final_err = |e: Error| TaskError::Final(e, version.clone(), sha.clone(), None);
         let config: Value = serde_json::from_str(&job.visualization_config).unwrap_or(Value::Null);
-        let style = style::resolve(&config).map_err(final_err)?;
+        let style = style::resolve(&config).map_err(|e| {
+            TaskError::Final(
+                e,
+                Some(plugin.info.version.clone()),
+                Some(plugin.sha256.clone()),
+                None,
+            )
+        })?;
         let params: Value = serde_json::from_str(&task.params).unwrap_or_else(|_| json!({}));
         let format = task.output_format();
-
         let key = cache_key(
             &dataset.sha256,
             &plugin.sha256,
@@ -82,12 +95,70 @@ impl JobService {
             &style.fingerprint(),
             format,
         );
-        if let Some(cached) = self
-            .store
-            .cached_render(&key)
-            .await
-            .map_err(TaskError::Transient)?
-        {
+        Ok(Inputs {
+            dataset,
+            plugin,
+            style,
+            params,
+            format,
+            key,
+        })
+    }
+
+    /// Prepares a batch's tasks and looks them all up in the result cache
+    /// in one query: on PostgreSQL a lookup per chart was a round trip per
+    /// chart. A task missing from the answer (its inputs failed to
+    /// resolve, or the query did) prepares itself when it runs.
+    pub(super) async fn prepare_batch(&self, tasks: &[ImageTaskRow]) -> HashMap<String, Prepared> {
+        let mut ready = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            if let Ok(inputs) = self.prepare(task).await {
+                ready.push((task.id.clone(), inputs));
+            }
+        }
+        let keys: Vec<&str> = ready.iter().map(|(_, i)| i.key.as_str()).collect();
+        let mut found = match self.store.cached_renders(&keys).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "looking up a batch in the result cache failed");
+                return HashMap::new();
+            }
+        };
+        ready
+            .into_iter()
+            .map(|(id, inputs)| {
+                let cached = found.remove(&inputs.key);
+                (id, Prepared { inputs, cached })
+            })
+            .collect()
+    }
+
+    async fn render_task(
+        &self,
+        task: &ImageTaskRow,
+        prepared: Option<Prepared>,
+    ) -> std::result::Result<Rendered, TaskError> {
+        let (inputs, cached) = match prepared {
+            Some(p) => (p.inputs, p.cached),
+            None => {
+                let inputs = self.prepare(task).await?;
+                let cached = self
+                    .store
+                    .cached_render(&inputs.key)
+                    .await
+                    .map_err(TaskError::Transient)?;
+                (inputs, cached)
+            }
+        };
+        let Inputs {
+            dataset,
+            plugin,
+            style,
+            params,
+            format,
+            key,
+        } = inputs;
+        if let Some(cached) = cached {
             return Ok(Rendered {
                 version: plugin.info.version.clone(),
                 sha256: plugin.sha256.clone(),
@@ -96,6 +167,8 @@ impl JobService {
                 store_as: None,
             });
         }
+        let version = Some(plugin.info.version.clone());
+        let sha = Some(plugin.sha256.clone());
 
         let token = self.start_held(task);
         if token.is_cancelled() {
@@ -109,7 +182,7 @@ impl JobService {
         let rasterizer = self.rasterizer.clone();
         let runtime = self.registry.runtime().clone();
         let plugin_for_run = plugin.clone();
-        let dataset_for_run = dataset.clone();
+        let dataset_for_run = dataset;
         let write_fault = self
             .config
             .artifact_write_faults
@@ -245,6 +318,23 @@ async fn store_artifacts(
         chart_data: art.chart_data.to_string(),
         warnings: Value::from(art.warnings.clone()).to_string(),
     })
+}
+
+/// What a task's render takes, resolved.
+pub(super) struct Inputs {
+    dataset: Arc<Dataset>,
+    plugin: Arc<LoadedPlugin>,
+    style: ResolvedStyle,
+    params: Value,
+    format: OutputFormat,
+    key: String,
+}
+
+/// A batched task's inputs and what the result cache held for it when
+/// its batch was claimed.
+pub(super) struct Prepared {
+    inputs: Inputs,
+    cached: Option<CachedRender>,
 }
 
 pub(super) struct Rendered {

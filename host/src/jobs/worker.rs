@@ -11,14 +11,14 @@
 //! than that are claimed one by one, leaving the rest of the queue to
 //! other workers.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::render::TaskError;
+use super::render::{Prepared, TaskError};
 use super::{JobService, job_status_event, task_event};
 use crate::error::{ErrorCode, Result};
 use crate::events::{kind, level};
@@ -106,6 +106,8 @@ impl JobService {
         // transaction that wrote the last batch's ends, so a busy worker
         // takes one turn of the writer per batch.
         let mut held: VecDeque<ImageTaskRow> = VecDeque::new();
+        // What the held tasks' renders take, resolved for the batch.
+        let mut prepared: HashMap<String, Prepared> = HashMap::new();
         let mut ended: Vec<Ended> = Vec::new();
         let mut batch_began = Instant::now();
         loop {
@@ -121,7 +123,8 @@ impl JobService {
             }
             if let Some(task) = held.pop_front() {
                 let started = Instant::now();
-                if let Some(end) = self.run_task(&worker, task).await {
+                let ready = prepared.remove(&task.id);
+                if let Some(end) = self.run_task(&worker, task, ready).await {
                     ended.push(end);
                 }
                 pace.observe(started.elapsed());
@@ -133,6 +136,7 @@ impl JobService {
                 let overran = !held.is_empty() && batch_began.elapsed() > OVERRUN;
                 if held.is_empty() || overran {
                     let give_back: Vec<ImageTaskRow> = held.drain(..).collect();
+                    prepared.clear();
                     let claim = if *shutdown.borrow() || overran {
                         0
                     } else {
@@ -143,6 +147,7 @@ impl JobService {
                             .write_ends(&worker, std::mem::take(&mut ended), give_back, claim)
                             .await;
                         batch_began = Instant::now();
+                        self.prepare_held(&next, &mut prepared).await;
                         held.extend(next);
                     }
                 }
@@ -157,6 +162,7 @@ impl JobService {
             match self.claim(&worker, pace.batch()).await {
                 Ok(tasks) if !tasks.is_empty() => {
                     batch_began = Instant::now();
+                    self.prepare_held(&tasks, &mut prepared).await;
                     held.extend(tasks);
                 }
                 Ok(_) => {
@@ -177,6 +183,14 @@ impl JobService {
                     tokio::time::sleep(self.config.poll).await;
                 }
             }
+        }
+    }
+
+    /// Resolves a batch of more than one task up front (one result-cache
+    /// query for all); a task claimed alone resolves as it runs.
+    async fn prepare_held(&self, batch: &[ImageTaskRow], prepared: &mut HashMap<String, Prepared>) {
+        if batch.len() > 1 {
+            prepared.extend(self.prepare_batch(batch).await);
         }
     }
 
@@ -234,9 +248,14 @@ impl JobService {
     /// Runs one claimed task. A transient error puts it back in the queue
     /// at once (while attempts remain); a task cancelled under it has
     /// nothing to write; otherwise its end is returned, to be written.
-    async fn run_task(&self, worker: &str, task: ImageTaskRow) -> Option<Ended> {
+    async fn run_task(
+        &self,
+        worker: &str,
+        task: ImageTaskRow,
+        prepared: Option<Prepared>,
+    ) -> Option<Ended> {
         let started = Instant::now();
-        let outcome = self.render_renewing_lease(worker, &task).await;
+        let outcome = self.render_renewing_lease(worker, &task, prepared).await;
         self.let_go([task.id.as_str()]);
         let duration_ms = started.elapsed().as_millis() as i64;
         match outcome {

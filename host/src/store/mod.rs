@@ -778,6 +778,35 @@ impl Store {
             .map_err(db)
     }
 
+    /// [`Self::cached_render`] for several keys in one query: those found,
+    /// by key.
+    pub async fn cached_renders(
+        &self,
+        keys: &[&str],
+    ) -> Result<std::collections::HashMap<String, CachedRender>> {
+        let mut found = std::collections::HashMap::new();
+        if keys.is_empty() {
+            return Ok(found);
+        }
+        let list = (1..=keys.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = self.db.sql_owned(format!(
+            "SELECT cache_key, png_sha256, svg_sha256, chart_data, warnings FROM render_cache \
+             WHERE cache_key IN ({list})"
+        ));
+        let mut q = sqlx::query(sql);
+        for k in keys {
+            q = q.bind(*k);
+        }
+        for row in q.fetch_all(&self.db.read).await.map_err(db)? {
+            let key: String = sqlx::Row::try_get(&row, "cache_key").map_err(db)?;
+            found.insert(key, <CachedRender as sqlx::FromRow<_>>::from_row(&row).map_err(db)?);
+        }
+        Ok(found)
+    }
+
     // ---- events ---------------------------------------------------------------------
 
     pub async fn insert_event(&self, e: &NewEvent) -> Result<EventRow> {
