@@ -8,6 +8,7 @@ use std::time::Duration;
 use patchart_suite::server::TestServer;
 use patchart_suite::workbook::standard_export;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 async fn delete(s: &TestServer, token: &str, path: &str) -> (u16, Value) {
     let r = s
@@ -363,4 +364,131 @@ async fn a_disk_that_fills_while_charts_are_written_fails_them_with_storage_full
     std::fs::remove_file(&filler).expect("free the disk");
     let again = post(1002).await;
     assert_eq!(again["status"], "SUCCESS", "the server goes on: {again}");
+}
+
+/// Fast charts are run in batches, and a batch's files are written
+/// together once its charts are drawn: a disk that fills then fails the
+/// batch's charts (after their retries) as one chart would fail, and
+/// keeps what was stored before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_whose_files_no_longer_fit_fails_its_charts_with_storage_full_and_keeps_the_rest() {
+    const TASKS: u64 = 40;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = dir.path().join("files");
+    let Some(_disk) = SmallDisk::mount(&files, "4m") else {
+        patchart_suite::skip("cannot mount a small tmpfs (needs root)");
+        return;
+    };
+    let data_dir = dir.path().to_path_buf();
+    let s = TestServer::start_with(move |c| {
+        c.data_dir = data_dir.clone();
+        c.plugins_dir = data_dir.join("plugins");
+    })
+    .await;
+    // One chart many times: fast on the small export, so claimed in
+    // batches, and each round's width its own file.
+    let probes = |_round: u64| {
+        Value::from(
+            (0..TASKS)
+                .map(|_| json!({"algorithm_key": "top_patent_countries", "output_format": "svg"}))
+                .collect::<Vec<_>>(),
+        )
+    };
+    // The upload first, while it fits; then jobs on its dataset.
+    let (status, created) = s
+        .post_job(
+            &s.admin_token,
+            standard_export(),
+            &probes(1),
+            None,
+            Some(&json!({"width": 1001})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let before = s
+        .wait_job(&s.admin_token, created["job_id"].as_str().expect("id"))
+        .await;
+    let dataset = before["dataset_id"].as_str().expect("dataset").to_string();
+    let run = |round: u64| {
+        let (s, images, dataset) = (&s, probes(round), dataset.clone());
+        let config = json!({"width": 1000 + round});
+        async move {
+            let r = s
+                .http
+                .post(s.url("/api/jobs/"))
+                .bearer_auth(&s.admin_token)
+                .json(&json!({"dataset_id": dataset, "images": images, "visualization_config": config}))
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(r.status(), 201);
+            let created: Value = r.json().await.expect("JSON");
+            s.wait_job(&s.admin_token, created["job_id"].as_str().expect("id"))
+                .await
+        }
+    };
+    assert_eq!(before["status"], "SUCCESS", "{}", before["image_tasks"][0]);
+    let tasks = before["image_tasks"].as_array().expect("tasks");
+    let claims: std::collections::HashSet<&str> = tasks
+        .iter()
+        .map(|t| t["started_at"].as_str().expect("started"))
+        .collect();
+    assert!(
+        claims.len() < tasks.len(),
+        "the charts ran in batches ({} claims for {} charts)",
+        claims.len(),
+        tasks.len()
+    );
+    let svgs: Vec<String> = tasks
+        .iter()
+        .map(|t| t["svg_url"].as_str().expect("svg url").to_string())
+        .collect();
+    for url in &svgs {
+        assert_eq!(s.get(&s.admin_token, url).await.status(), 200, "{url}");
+    }
+
+    let filler = files.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).expect("filler");
+        let block = vec![0u8; 64 << 10];
+        while f.write_all(&block).is_ok() {}
+        let small = vec![0u8; 256];
+        while f.write_all(&small).is_ok() {}
+        let _ = f.flush();
+    }
+    let full = run(2).await;
+    assert_eq!(full["status"], "FAILED", "{}", full["image_tasks"][0]);
+    for t in full["image_tasks"].as_array().expect("tasks") {
+        assert_eq!(t["error_code"], "STORAGE_FULL", "{t}");
+        assert!(
+            t["svg_url"].is_null(),
+            "nothing half-written is served: {t}"
+        );
+    }
+    assert!(leftovers(&files).is_empty(), "{:?}", leftovers(&files));
+    for url in &svgs {
+        assert_eq!(
+            s.get(&s.admin_token, url).await.status(),
+            200,
+            "stored before the disk filled: {url}"
+        );
+    }
+
+    std::fs::remove_file(&filler).expect("free the disk");
+    let again = run(3).await;
+    assert_eq!(
+        again["status"], "SUCCESS",
+        "the server goes on: {}",
+        again["image_tasks"][0]
+    );
+    // Written with their batch, named as written.
+    for t in again["image_tasks"].as_array().expect("tasks") {
+        let url = t["svg_url"].as_str().expect("svg url");
+        let r = s.get(&s.admin_token, url).await;
+        assert_eq!(r.status(), 200, "{url}");
+        let body = r.bytes().await.expect("svg");
+        let sha = t["svg_sha256"].as_str().expect("sha");
+        assert_eq!(hex::encode(Sha256::digest(&body)), sha, "{url}");
+    }
 }

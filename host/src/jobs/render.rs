@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -14,8 +15,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::pipeline::{self, ChartRequest, OutputFormats};
 use crate::plugins::{LoadedPlugin, PluginFailure};
 use crate::render::Scale;
+use crate::store::CachedRender;
 use crate::store::model::{ImageTaskRow, OutputFormat};
-use crate::store::{BlobStore, CachedRender};
 use crate::style::{self, ResolvedStyle};
 
 impl JobService {
@@ -138,6 +139,8 @@ impl JobService {
         task: &ImageTaskRow,
         prepared: Option<Prepared>,
     ) -> std::result::Result<Rendered, TaskError> {
+        // A batch's files are written together, before the batch's ends.
+        let batched = prepared.is_some();
         let (inputs, cached) = match prepared {
             Some(p) => (p.inputs, p.cached),
             None => {
@@ -165,6 +168,7 @@ impl JobService {
                 cached,
                 logs: json!({"stdout": "", "stderr": ""}),
                 store_as: None,
+                unstored: Vec::new(),
             });
         }
         let version = Some(plugin.info.version.clone());
@@ -222,21 +226,44 @@ impl JobService {
                 )));
             }
         };
-        let stored = if write_fault {
-            Err(Error::new(
+        if write_fault {
+            return Err(TaskError::Transient(Error::new(
                 ErrorCode::Internal,
                 "storing the chart's files failed (injected fault)",
-            ))
+            )));
+        }
+        let files = take_files(&mut art, format);
+        let mut cached = CachedRender {
+            png_sha256: None,
+            svg_sha256: None,
+            chart_data: art.chart_data.to_string(),
+            warnings: Value::from(art.warnings.clone()).to_string(),
+        };
+        let unstored = if batched {
+            files
         } else {
-            store_artifacts(self.store.blobs().as_ref(), &mut art, format).await
+            let shas = self
+                .store
+                .blobs()
+                .put_many(files.clone())
+                .await
+                .map_err(TaskError::Transient)?;
+            name_files(
+                &mut cached.png_sha256,
+                &mut cached.svg_sha256,
+                &files,
+                &shas,
+            );
+            Vec::new()
         };
         let logs = &art.logs;
         Ok(Rendered {
             version: plugin.info.version.clone(),
             sha256: plugin.sha256.clone(),
-            cached: stored.map_err(TaskError::Transient)?,
+            cached,
             logs: json!({"stdout": logs.stdout, "stderr": logs.stderr}),
             store_as: Some(key),
+            unstored,
         })
     }
 
@@ -287,37 +314,34 @@ impl JobService {
     }
 }
 
-/// Writes a render's files (content-addressed; the image bytes move into
-/// the blob store) and returns its cache record. A failure here is the
-/// host's (storage), not the plugin's.
-async fn store_artifacts(
-    blobs: &dyn BlobStore,
-    art: &mut pipeline::ChartArtifacts,
-    format: OutputFormat,
-) -> Result<CachedRender> {
-    // Both at once: on PostgreSQL each is a round trip carrying the file.
-    let png = art.png.take();
-    let svg = format.wants_svg().then(|| std::mem::take(&mut art.svg));
-    let (png_sha256, svg_sha256) = tokio::try_join!(
-        async {
-            match png {
-                Some(png) => blobs.put(png.into(), "png").await.map(Some),
-                None => Ok(None),
-            }
-        },
-        async {
-            match svg {
-                Some(svg) => blobs.put(svg.into(), "svg").await.map(Some),
-                None => Ok(None),
-            }
-        },
-    )?;
-    Ok(CachedRender {
-        png_sha256,
-        svg_sha256,
-        chart_data: art.chart_data.to_string(),
-        warnings: Value::from(art.warnings.clone()).to_string(),
-    })
+/// A render's files to store (content-addressed; the image bytes move
+/// out of `art`): its PNG if drawn, its SVG if asked for.
+fn take_files(art: &mut pipeline::ChartArtifacts, format: OutputFormat) -> Vec<File> {
+    let mut files = Vec::with_capacity(2);
+    if let Some(png) = art.png.take() {
+        files.push((png.into(), "png"));
+    }
+    if format.wants_svg() {
+        files.push((std::mem::take(&mut art.svg).into(), "svg"));
+    }
+    files
+}
+
+/// A file of a render: its bytes and its extension.
+pub(super) type File = (Bytes, &'static str);
+
+/// Names a render's PNG and SVG by the sha256s its `files` (as
+/// [`take_files`] listed them) were stored under.
+pub(super) fn name_files(
+    png: &mut Option<String>,
+    svg: &mut Option<String>,
+    files: &[File],
+    shas: &[String],
+) {
+    for ((_, ext), sha) in files.iter().zip(shas) {
+        let slot = if *ext == "png" { &mut *png } else { &mut *svg };
+        *slot = Some(sha.clone());
+    }
 }
 
 /// What a task's render takes, resolved.
@@ -344,6 +368,9 @@ pub(super) struct Rendered {
     /// The result-cache key to store a fresh render under; `None` when
     /// the render came from the cache.
     pub store_as: Option<String>,
+    /// A batched render's files, not yet stored (`cached` does not name
+    /// them yet): its worker writes its batch's at once.
+    pub unstored: Vec<File>,
     pub logs: Value,
 }
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::render::{Prepared, TaskError};
+use super::render::{File, Prepared, Rendered, TaskError, name_files};
 use super::{JobService, job_status_event, task_event};
 use crate::error::{ErrorCode, Result};
 use crate::events::{kind, level};
@@ -81,6 +81,35 @@ struct Ended {
     /// A fresh render to store in the result cache with the task's end.
     fresh: Option<(String, CachedRender)>,
     event: NewEvent,
+    /// The render's files, written with its batch's before the ends.
+    unstored: Vec<File>,
+}
+
+impl Ended {
+    /// Names the files written for this end by their sha256s.
+    fn stored(&mut self, shas: &[String]) {
+        let files = std::mem::take(&mut self.unstored);
+        if let Some((_, cached)) = &mut self.fresh {
+            name_files(&mut cached.png_sha256, &mut cached.svg_sha256, &files, shas);
+        }
+        if let TaskOutcome::Success {
+            png_sha256,
+            svg_sha256,
+            ..
+        } = &mut self.outcome
+        {
+            name_files(png_sha256, svg_sha256, &files, shas);
+        }
+    }
+
+    fn took(&self) -> Duration {
+        let ms = match &self.outcome {
+            TaskOutcome::Success { duration_ms, .. } | TaskOutcome::Failed { duration_ms, .. } => {
+                *duration_ms
+            }
+        };
+        Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+    }
 }
 
 impl JobService {
@@ -257,12 +286,26 @@ impl JobService {
         let started = Instant::now();
         let outcome = self.render_renewing_lease(worker, &task, prepared).await;
         self.let_go([task.id.as_str()]);
-        let duration_ms = started.elapsed().as_millis() as i64;
+        self.conclude(worker, task, outcome, started.elapsed())
+            .await
+    }
+
+    /// What a task's render (or the storing of its files) that took
+    /// `took` comes to: its end to write, or nothing when it was queued
+    /// again or cancelled.
+    async fn conclude(
+        &self,
+        worker: &str,
+        task: ImageTaskRow,
+        outcome: std::result::Result<Rendered, TaskError>,
+        took: Duration,
+    ) -> Option<Ended> {
+        let duration_ms = took.as_millis() as i64;
         match outcome {
             Ok(done) => {
                 let cache_hit = done.cache_hit();
                 self.metrics
-                    .observe_render(&task.algorithm_key, started.elapsed(), cache_hit);
+                    .observe_render(&task.algorithm_key, took, cache_hit);
                 let event = task_event(
                     &task,
                     kind::DONE,
@@ -298,6 +341,7 @@ impl JobService {
                     outcome,
                     fresh,
                     event,
+                    unstored: done.unstored,
                 })
             }
             Err(TaskError::Transient(e)) if task.attempts < self.config.max_attempts => {
@@ -354,6 +398,7 @@ impl JobService {
                     outcome,
                     fresh: None,
                     event,
+                    unstored: Vec::new(),
                 })
             }
         }
@@ -371,10 +416,11 @@ impl JobService {
     async fn write_ends(
         &self,
         worker: &str,
-        mut ended: Vec<Ended>,
+        ended: Vec<Ended>,
         give_back: Vec<ImageTaskRow>,
         claim: usize,
     ) -> Vec<ImageTaskRow> {
+        let mut ended = self.store_files(worker, ended).await;
         // Jobs' rows are locked (PostgreSQL) in the order their tasks end
         // here; every batch taking them in id order keeps two batches from
         // waiting on each other. Stable, so a job's events keep the order
@@ -443,6 +489,45 @@ impl JobService {
             tracing::error!(tasks = ?ids, error = %e, "recording results failed; the tasks run again when their leases expire");
             Vec::new()
         })
+    }
+
+    /// Writes the files of the batched renders in `ended` at once (on
+    /// PostgreSQL a write per chart was a round trip per chart), before
+    /// their ends name them. If that fails, those tasks fail as a storage
+    /// error during their render would: queued again while attempts
+    /// remain.
+    async fn store_files(&self, worker: &str, mut ended: Vec<Ended>) -> Vec<Ended> {
+        let files: Vec<File> = ended
+            .iter()
+            .flat_map(|e| e.unstored.iter().cloned())
+            .collect();
+        if files.is_empty() {
+            return ended;
+        }
+        match self.store.blobs().put_many(files).await {
+            Ok(shas) => {
+                let mut at = 0;
+                for e in &mut ended {
+                    let n = e.unstored.len();
+                    e.stored(&shas[at..at + n]);
+                    at += n;
+                }
+                ended
+            }
+            Err(err) => {
+                let mut out = Vec::with_capacity(ended.len());
+                for e in ended {
+                    if e.unstored.is_empty() {
+                        out.push(e);
+                        continue;
+                    }
+                    let took = e.took();
+                    let failed = Err(TaskError::Transient(err.clone()));
+                    out.extend(self.conclude(worker, e.task, failed, took).await);
+                }
+                out
+            }
+        }
     }
 
     async fn requeue(

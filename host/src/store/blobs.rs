@@ -26,6 +26,19 @@ pub trait BlobStore: Send + Sync + 'static {
     /// A blob is visible to readers only once it is complete.
     fn put<'a>(&'a self, bytes: Bytes, ext: &'a str) -> BoxFuture<'a, Result<String>>;
 
+    /// [`Self::put`] for several blobs (a chart's files, a batch of
+    /// charts'); their sha256s in order. A store that pays a round trip
+    /// per write does them in one.
+    fn put_many<'a>(&'a self, blobs: Vec<(Bytes, &'a str)>) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(async move {
+            let mut shas = Vec::with_capacity(blobs.len());
+            for (bytes, ext) in blobs {
+                shas.push(self.put(bytes, ext).await?);
+            }
+            Ok(shas)
+        })
+    }
+
     /// The whole blob, or `None` when none is stored under that name.
     fn get<'a>(&'a self, sha256: &'a str, ext: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>>;
 
@@ -161,6 +174,32 @@ const CHUNK: usize = 1 << 20;
 const HASH_INLINE: usize = 64 << 10;
 
 impl DbBlobs {
+    /// Blobs of at most one chunk each, distinct, in one statement: as
+    /// [`BlobStore::put`] does for one.
+    async fn put_small(&self, blobs: &[(&str, &str, &Bytes)]) -> Result<()> {
+        let values = super::sql::values_list_from(blobs.len(), 4, 2);
+        let sql = format!(
+            "WITH v(sha256, ext, size_bytes, data) AS (VALUES {values}), \
+             b AS (INSERT INTO blobs (sha256, ext, size_bytes, chunks, created_at) \
+                   SELECT sha256, ext, size_bytes, CASE WHEN size_bytes > 0 THEN 1 ELSE 0 END, $1 FROM v \
+                   ON CONFLICT (sha256, ext) DO UPDATE SET created_at = EXCLUDED.created_at \
+                   RETURNING sha256, ext, (xmax = 0) AS inserted) \
+             INSERT INTO blob_chunks (sha256, ext, seq, data) \
+             SELECT v.sha256, v.ext, 0, v.data FROM v JOIN b ON b.sha256 = v.sha256 AND b.ext = v.ext \
+             WHERE b.inserted AND v.size_bytes > 0"
+        );
+        let mut q = sqlx::query(self.db.sql_owned(sql)).bind(super::now());
+        for (sha, ext, bytes) in blobs {
+            q = q
+                .bind(*sha)
+                .bind(*ext)
+                .bind(bytes.len() as i64)
+                .bind(bytes.to_vec());
+        }
+        q.execute(&self.db.write).await.map_err(db)?;
+        Ok(())
+    }
+
     async fn exists(&self, sha256: &str, ext: &str) -> Result<Option<i64>> {
         sqlx::query_scalar(
             self.db
@@ -174,17 +213,49 @@ impl DbBlobs {
     }
 }
 
+/// The sha256 of `bytes`, in hex.
+async fn sha256_hex(bytes: &Bytes) -> Result<String> {
+    if bytes.len() <= HASH_INLINE {
+        return Ok(hex::encode(Sha256::digest(bytes)));
+    }
+    let hashed = bytes.clone();
+    tokio::task::spawn_blocking(move || hex::encode(Sha256::digest(&hashed)))
+        .await
+        .map_err(join_error)
+}
+
 impl BlobStore for DbBlobs {
+    fn put_many<'a>(&'a self, blobs: Vec<(Bytes, &'a str)>) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(async move {
+            let mut shas = Vec::with_capacity(blobs.len());
+            // Blobs of one chunk at most go in one statement; each row of
+            // it once (a statement may not upsert a row twice), so files
+            // that repeat within the call are written once.
+            let mut small: Vec<(&str, &str, &Bytes)> = Vec::new();
+            let mut large = Vec::new();
+            for (bytes, _) in &blobs {
+                shas.push(sha256_hex(bytes).await?);
+            }
+            for ((bytes, ext), sha) in blobs.iter().zip(&shas) {
+                if bytes.len() > CHUNK {
+                    large.push((bytes.clone(), *ext));
+                } else if !small.iter().any(|(s, e, _)| s == sha && e == ext) {
+                    small.push((sha.as_str(), *ext, bytes));
+                }
+            }
+            if !small.is_empty() {
+                self.put_small(&small).await?;
+            }
+            for (bytes, ext) in large {
+                self.put(bytes, ext).await?;
+            }
+            Ok(shas)
+        })
+    }
+
     fn put<'a>(&'a self, bytes: Bytes, ext: &'a str) -> BoxFuture<'a, Result<String>> {
         Box::pin(async move {
-            let sha = if bytes.len() <= HASH_INLINE {
-                hex::encode(Sha256::digest(&bytes))
-            } else {
-                let hashed = bytes.clone();
-                tokio::task::spawn_blocking(move || hex::encode(Sha256::digest(&hashed)))
-                    .await
-                    .map_err(join_error)?
-            };
+            let sha = sha256_hex(&bytes).await?;
             // One statement, so one round trip whatever happens (a task's
             // end writes one or two blobs): the blob's row is inserted, or
             // touched when it exists (so the collector sees it in use), and
@@ -310,5 +381,47 @@ impl BlobStore for DbBlobs {
             }
             Ok(removed)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_stores;
+
+    #[tokio::test]
+    async fn blobs_written_together_read_back_as_written_once_each() {
+        let large = Bytes::from(
+            (0..CHUNK + 1000)
+                .map(|i| (i * 7 % 251) as u8)
+                .collect::<Vec<_>>(),
+        );
+        let files: Vec<(Bytes, &str)> = vec![
+            (Bytes::from_static(b"<svg>a</svg>"), "svg"),
+            (Bytes::from_static(b"\x89PNG a"), "png"),
+            // The same file twice in one call, and under another extension.
+            (Bytes::from_static(b"<svg>a</svg>"), "svg"),
+            (Bytes::from_static(b"<svg>a</svg>"), "txt"),
+            (Bytes::new(), "svg"),
+            (large.clone(), "png"),
+        ];
+        for t in test_stores().await {
+            let blobs = t.store.blobs();
+            let backend = t.store.backend().as_str();
+            let shas = blobs.put_many(files.clone()).await.expect("put_many");
+            assert_eq!(shas.len(), files.len());
+            for ((bytes, ext), sha) in files.iter().zip(&shas) {
+                assert_eq!(sha, &hex::encode(Sha256::digest(bytes)), "{backend}");
+                let back = blobs.get(sha, ext).await.expect("get");
+                assert_eq!(back.as_deref(), Some(&bytes[..]), "{backend}: {ext}");
+            }
+            // Again, with the blobs there: the same names, nothing fails.
+            let again = blobs.put_many(files.clone()).await.expect("again");
+            assert_eq!(again, shas, "{backend}");
+            assert_eq!(
+                blobs.put_many(Vec::new()).await.expect("none"),
+                Vec::<String>::new()
+            );
+        }
     }
 }

@@ -802,7 +802,10 @@ impl Store {
         }
         for row in q.fetch_all(&self.db.read).await.map_err(db)? {
             let key: String = sqlx::Row::try_get(&row, "cache_key").map_err(db)?;
-            found.insert(key, <CachedRender as sqlx::FromRow<_>>::from_row(&row).map_err(db)?);
+            found.insert(
+                key,
+                <CachedRender as sqlx::FromRow<_>>::from_row(&row).map_err(db)?,
+            );
         }
         Ok(found)
     }
