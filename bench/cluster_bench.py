@@ -10,7 +10,7 @@ Each setup gets fresh data dirs (and a scratch database on the server of
 --database-url, dropped afterwards):
 
   sqlite      one node, the embedded default
-  postgres-1  one node on PostgreSQL
+  postgres-1  one node on PostgreSQL (the server's default workers: two per core)
   postgres-3  three nodes on one PostgreSQL database, 2 workers each
 
 and is measured twice:
@@ -204,7 +204,8 @@ def main():
     ap.add_argument("--setups", default="sqlite,postgres-1,postgres-3",
                     help="which setups to run, comma-separated (profiling one)")
     ap.add_argument("--workers", type=int, default=None,
-                    help="workers per node (default: one per core; 2 per node with three nodes)")
+                    help="workers per node (default: the server's, one per core on SQLite and two on "
+                         "PostgreSQL; 2 per node with three nodes)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     with open(a.export, "rb") as f:
