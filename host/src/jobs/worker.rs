@@ -435,13 +435,13 @@ impl JobService {
             return Vec::new();
         };
         let lease_ends = Instant::now() + lease_left(soonest, self.config.lease);
-        let give_back: Vec<&str> = give_back.iter().map(|t| t.id.as_str()).collect();
+        let give_back_ids: Vec<&str> = give_back.iter().map(|t| t.id.as_str()).collect();
         // Not this worker's any more, whether or not the release is
         // written (unwritten, their leases run out).
-        self.let_go(give_back.iter().copied());
+        self.let_go(give_back_ids.iter().copied());
         let written = self
             .while_leased(lease_ends, |first_try| {
-                let (ended, give_back) = (&ended, &give_back);
+                let (ended, give_back, give_back_ids) = (&ended, &give_back, &give_back_ids);
                 async move {
                     let mut w = self.store.write().await?;
                     let fresh: Vec<(&str, &CachedRender)> = ended
@@ -473,7 +473,19 @@ impl JobService {
                     for job_id in jobs {
                         self.finalize_in(&mut w, job_id).await?;
                     }
-                    w.release_tasks(give_back, worker).await?;
+                    // Their START is in the log: so is their going back,
+                    // before the START of whoever runs them.
+                    let released = w.release_tasks(give_back_ids, worker).await?;
+                    for t in give_back.iter().filter(|t| released.contains(&t.id)) {
+                        w.insert_event(task_event(
+                            t,
+                            kind::PROGRESS,
+                            level::INFO,
+                            format!("{} queued again: its batch ran long", t.algorithm_key),
+                            Some(0),
+                            json!({"algorithm_key": t.algorithm_key, "released": true}),
+                        ));
+                    }
                     let next = if claim > 0 && first_try {
                         self.claim_in(&mut w, worker, claim).await?
                     } else {
@@ -668,6 +680,49 @@ mod tests {
             assert_eq!(jobs.running_here(), 3);
             jobs.let_go(claimed.iter().map(|t| t.id.as_str()));
             assert_eq!(jobs.running_here(), 0, "nothing held after the ends");
+        }
+    }
+
+    /// A batch that gives back the tasks it did not start logs that it
+    /// did: a task's log never shows it started twice in a row.
+    #[tokio::test]
+    async fn tasks_given_back_by_their_batch_are_pending_again_and_say_so() {
+        for t in test_stores().await {
+            let backend = t.store.backend().as_str();
+            let plugins = tempfile::tempdir().expect("temp dir");
+            let jobs = service(&t.store, plugins.path());
+            let job = test_job(&t.store, 3).await;
+            let claimed = jobs.claim("node-a/w0", 3).await.expect("claim");
+            assert_eq!(claimed.len(), 3);
+            let next = jobs
+                .write_ends("node-a/w0", Vec::new(), claimed[1..].to_vec(), 0)
+                .await;
+            assert!(next.is_empty());
+            let tasks = t.store.tasks_of_job(&job.id).await.expect("tasks");
+            let states: Vec<(&str, i64)> = tasks
+                .iter()
+                .map(|t| (t.status.as_str(), t.attempts))
+                .collect();
+            assert_eq!(
+                states,
+                [("RUNNING", 1), ("PENDING", 0), ("PENDING", 0)],
+                "{backend}"
+            );
+            let events = t.store.events_after(&job.id, 0, 100).await.expect("events");
+            for (i, task) in claimed.iter().enumerate() {
+                let log: Vec<&str> = events
+                    .iter()
+                    .filter(|e| e.task_id.as_deref() == Some(task.id.as_str()))
+                    .map(|e| e.event_type.as_str())
+                    .collect();
+                let expected: &[&str] = if i == 0 {
+                    &["START"]
+                } else {
+                    &["START", "PROGRESS"]
+                };
+                assert_eq!(log, expected, "{backend}: task {i}");
+            }
+            assert_eq!(jobs.running_here(), 0);
         }
     }
 

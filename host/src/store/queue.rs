@@ -319,10 +319,10 @@ impl WriteTx {
 
     /// Gives back tasks `worker` claimed and did not start, as if they had
     /// not been claimed: pending, the attempt not counted (and no start
-    /// time for a task that never ran before). Returns how many it held.
-    pub async fn release_tasks(&mut self, ids: &[&str], worker: &str) -> Result<u64> {
+    /// time for a task that never ran before). Returns those it held.
+    pub async fn release_tasks(&mut self, ids: &[&str], worker: &str) -> Result<Vec<String>> {
         if ids.is_empty() {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let list = (3..ids.len() + 3)
             .map(|i| format!("${i}"))
@@ -332,17 +332,17 @@ impl WriteTx {
             "UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, \
              lease_expires_ms = NULL, started_at = CASE WHEN attempts > 1 THEN started_at END, \
              attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = $1 \
-             WHERE status = 'RUNNING' AND lease_owner = $2 AND id IN ({list})"
+             WHERE status = 'RUNNING' AND lease_owner = $2 AND id IN ({list}) RETURNING id"
         ));
-        let mut q = sqlx::query(sql).bind(now()).bind(worker);
+        let mut q = sqlx::query_scalar(sql).bind(now()).bind(worker);
         for id in ids {
             q = q.bind(*id);
         }
-        let n = q.execute(&mut *self.tx).await.map_err(db)?.rows_affected();
-        if n > 0 {
+        let released: Vec<String> = q.fetch_all(&mut *self.tx).await.map_err(db)?;
+        if !released.is_empty() {
             self.announce.push(Signal::Work);
         }
-        Ok(n)
+        Ok(released)
     }
 
     /// Runs a guarded single-row update: whether its row was still in the
@@ -897,7 +897,8 @@ mod tests {
             assert_eq!(
                 w.release_tasks(&ids[1..], "node-b/w0")
                     .await
-                    .expect("release"),
+                    .expect("release")
+                    .len(),
                 0,
                 "{backend}: not node-b's"
             );
@@ -905,7 +906,7 @@ mod tests {
                 w.release_tasks(&ids[1..], "node-c/w0")
                     .await
                     .expect("release"),
-                2,
+                ids[1..],
                 "{backend}"
             );
             w.commit().await.expect("commit");
