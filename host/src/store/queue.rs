@@ -130,24 +130,49 @@ impl WriteTx {
         claimed.sort_by(|(a, _), (b, _)| {
             (&a.created_at, a.position).cmp(&(&b.created_at, b.position))
         });
-        let mut seen: Vec<String> = Vec::new();
-        for (task, started) in &mut claimed {
-            if seen.contains(&task.job_id) {
-                *started = false;
-                continue;
-            }
-            seen.push(task.job_id.clone());
-            if !pg {
-                *started = self
-                    .changes_one(
-                        sqlx::query(self.db.sql("UPDATE jobs SET status = 'RUNNING', updated_at = $1 WHERE id = $2 AND status = 'PENDING'"))
-                            .bind(&ts)
-                            .bind(&task.job_id),
-                    )
-                    .await?;
-            }
+        // The first claimed task of each job carries its job's start.
+        let mut seen: Vec<&str> = Vec::new();
+        let firsts: Vec<bool> = claimed
+            .iter()
+            .map(|(t, _)| {
+                let first = !seen.contains(&t.job_id.as_str());
+                if first {
+                    seen.push(&t.job_id);
+                }
+                first
+            })
+            .collect();
+        let started_jobs: Vec<String> = if pg {
+            Vec::new()
+        } else {
+            self.start_jobs(&seen, &ts).await?
+        };
+        // PostgreSQL's claim said which jobs it started; SQLite's did not.
+        for ((task, started), first) in claimed.iter_mut().zip(firsts) {
+            *started = first && (*started || started_jobs.contains(&task.job_id));
         }
         Ok(claimed)
+    }
+
+    /// Marks those of `jobs` still pending RUNNING, in one statement;
+    /// returns those it marked.
+    async fn start_jobs(&mut self, jobs: &[&str], ts: &str) -> Result<Vec<String>> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (2..jobs.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = self.db.sql_owned(format!(
+            "UPDATE jobs SET status = 'RUNNING', updated_at = $1 \
+             WHERE status = 'PENDING' AND id IN ({list}) RETURNING id"
+        ));
+        let mut q = sqlx::query_scalar(sql).bind(ts);
+        for id in jobs {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *self.tx).await.map_err(db)
     }
 
     /// Records how a task ended, if `worker` still holds it. Returns false
@@ -512,7 +537,7 @@ mod tests {
     use super::*;
     use crate::events::{EventBus, level};
     use crate::store::Backend;
-    use crate::store::model::JobRow;
+    use crate::store::model::{JobRow, JobStatus};
     use crate::store::{TestStore, test_job, test_stores};
 
     const LEASE: Duration = Duration::from_secs(30);
@@ -587,6 +612,38 @@ mod tests {
             error_message: "no such facet".into(),
             plugin_logs: None,
             duration_ms: 5,
+        }
+    }
+
+    /// A claim across jobs starts each job once: its first claimed task
+    /// says so (for its worker to log the job's start), the others not.
+    #[tokio::test]
+    async fn a_batch_claim_over_two_jobs_starts_each_once() {
+        for t in test_stores().await {
+            let backend = t.store.backend().as_str();
+            let first = test_job(&t.store, 2).await;
+            let second = test_job(&t.store, 2).await;
+            let mut w = t.store.write().await.expect("write");
+            let claimed = w.claim_tasks("w0", LEASE, 10).await.expect("claim");
+            w.commit().await.expect("commit");
+            let flags: Vec<(&str, bool)> = claimed
+                .iter()
+                .map(|(task, started)| (task.job_id.as_str(), *started))
+                .collect();
+            assert_eq!(
+                flags,
+                [
+                    (first.id.as_str(), true),
+                    (first.id.as_str(), false),
+                    (second.id.as_str(), true),
+                    (second.id.as_str(), false)
+                ],
+                "{backend}"
+            );
+            for job in [&first, &second] {
+                let row = t.store.job(&job.id).await.expect("job").expect("found");
+                assert_eq!(row.status(), JobStatus::Running, "{backend}");
+            }
         }
     }
 
