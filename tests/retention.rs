@@ -298,71 +298,110 @@ fn leftovers(dir: &std::path::Path) -> Vec<String> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_disk_that_fills_while_charts_are_written_fails_them_with_storage_full_and_the_server_goes_on()
- {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = dir.path().join("files");
-    let Some(_disk) = SmallDisk::mount(&files, "4m") else {
-        patchart_suite::skip("cannot mount a small tmpfs (needs root)");
-        return;
-    };
-    let data_dir = dir.path().to_path_buf();
-    let s = TestServer::start_with(move |c| {
-        c.data_dir = data_dir.clone();
-        c.plugins_dir = data_dir.join("plugins");
-    })
-    .await;
-    // The upload fits; then the disk is filled to the last few bytes.
-    let first = finished_job(&s, &s.admin_token).await;
-    let dataset = first["dataset_id"].as_str().expect("dataset").to_string();
-    let filler = files.join("filler");
-    {
+/// A server whose files are on a 4 MB tmpfs: `None` when this process
+/// may not mount one. Dropped in field order: the server, then the disk.
+struct OnSmallDisk {
+    s: TestServer,
+    files: std::path::PathBuf,
+    _disk: SmallDisk,
+    _dir: tempfile::TempDir,
+}
+
+impl OnSmallDisk {
+    async fn start() -> Option<OnSmallDisk> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = dir.path().join("files");
+        let Some(disk) = SmallDisk::mount(&files, "4m") else {
+            patchart_suite::skip("cannot mount a small tmpfs (needs root)");
+            return None;
+        };
+        let data_dir = dir.path().to_path_buf();
+        let s = TestServer::start_with(move |c| {
+            c.data_dir = data_dir.clone();
+            c.plugins_dir = data_dir.join("plugins");
+        })
+        .await;
+        Some(OnSmallDisk {
+            s,
+            files,
+            _disk: disk,
+            _dir: dir,
+        })
+    }
+
+    /// Fills the disk to its last few bytes; returns the filler, whose
+    /// removal frees it.
+    fn fill(&self) -> std::path::PathBuf {
         use std::io::Write;
+        let filler = self.files.join("filler");
         let mut f = std::fs::File::create(&filler).expect("filler");
         let block = vec![0u8; 64 << 10];
         while f.write_all(&block).is_ok() {}
-        let small = vec![0u8; 512];
+        let small = vec![0u8; 256];
         while f.write_all(&small).is_ok() {}
         let _ = f.flush();
+        filler
     }
-    // New charts (a width of their own, so nothing comes from the cache).
-    let post = |width: u32| {
-        let s = &s;
-        let dataset = dataset.clone();
-        async move {
-            let r = s
-                .http
-                .post(s.url("/api/jobs/"))
-                .bearer_auth(&s.admin_token)
-                .json(&json!({"dataset_id": dataset, "images": charts(), "visualization_config": {"width": width}}))
-                .send()
-                .await
-                .expect("POST");
-            assert_eq!(r.status(), 201);
-            let created: Value = r.json().await.expect("JSON");
-            s.wait_job(&s.admin_token, created["job_id"].as_str().expect("id"))
-                .await
-        }
-    };
-    let full = post(1001).await;
-    assert_eq!(full["status"], "FAILED", "{full}");
-    for t in full["image_tasks"].as_array().expect("tasks") {
-        assert_eq!(t["error_code"], "STORAGE_FULL", "{t}");
-        assert!(
-            t["error_message"].as_str().unwrap_or("").contains("full"),
-            "{t}"
-        );
-        assert!(
-            t["png_url"].is_null(),
-            "nothing half-written is served: {t}"
-        );
-    }
-    assert!(leftovers(&files).is_empty(), "{:?}", leftovers(&files));
-    assert_eq!(s.get(&s.admin_token, "/healthz").await.status(), 200);
 
+    /// Posts `images` on `dataset` at `width` (a width of its own: nothing
+    /// from the cache) and waits for the job.
+    async fn run(&self, dataset: &str, images: &Value, width: u64) -> Value {
+        let s = &self.s;
+        let r = s
+            .http
+            .post(s.url("/api/jobs/"))
+            .bearer_auth(&s.admin_token)
+            .json(&json!({"dataset_id": dataset, "images": images, "visualization_config": {"width": width}}))
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(r.status(), 201);
+        let created: Value = r.json().await.expect("JSON");
+        s.wait_job(&s.admin_token, created["job_id"].as_str().expect("id"))
+            .await
+    }
+
+    /// Every chart of `job` failed STORAGE_FULL, nothing half-written is
+    /// served or left behind, and the server is healthy.
+    async fn assert_failed_full(&self, job: &Value) {
+        assert_eq!(job["status"], "FAILED", "{}", job["image_tasks"][0]);
+        for t in job["image_tasks"].as_array().expect("tasks") {
+            assert_eq!(t["error_code"], "STORAGE_FULL", "{t}");
+            assert!(
+                t["error_message"].as_str().unwrap_or("").contains("full"),
+                "{t}"
+            );
+            assert!(
+                t["png_url"].is_null() && t["svg_url"].is_null(),
+                "nothing half-written is served: {t}"
+            );
+        }
+        assert!(
+            leftovers(&self.files).is_empty(),
+            "{:?}",
+            leftovers(&self.files)
+        );
+        assert_eq!(
+            self.s.get(&self.s.admin_token, "/healthz").await.status(),
+            200
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_that_fills_while_charts_are_written_fails_them_with_storage_full_and_the_server_goes_on()
+ {
+    let Some(d) = OnSmallDisk::start().await else {
+        return;
+    };
+    // The upload fits; then the disk is filled to the last few bytes.
+    let first = finished_job(&d.s, &d.s.admin_token).await;
+    let dataset = first["dataset_id"].as_str().expect("dataset").to_string();
+    let filler = d.fill();
+    d.assert_failed_full(&d.run(&dataset, &charts(), 1001).await)
+        .await;
     std::fs::remove_file(&filler).expect("free the disk");
-    let again = post(1002).await;
+    let again = d.run(&dataset, &charts(), 1002).await;
     assert_eq!(again["status"], "SUCCESS", "the server goes on: {again}");
 }
 
@@ -372,34 +411,22 @@ async fn a_disk_that_fills_while_charts_are_written_fails_them_with_storage_full
 /// keeps what was stored before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_whose_files_no_longer_fit_fails_its_charts_with_storage_full_and_keeps_the_rest() {
-    const TASKS: u64 = 40;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = dir.path().join("files");
-    let Some(_disk) = SmallDisk::mount(&files, "4m") else {
-        patchart_suite::skip("cannot mount a small tmpfs (needs root)");
+    let Some(d) = OnSmallDisk::start().await else {
         return;
     };
-    let data_dir = dir.path().to_path_buf();
-    let s = TestServer::start_with(move |c| {
-        c.data_dir = data_dir.clone();
-        c.plugins_dir = data_dir.join("plugins");
-    })
-    .await;
+    let s = &d.s;
     // One chart many times: fast on the small export, so claimed in
     // batches, and each round's width its own file.
-    let probes = |_round: u64| {
-        Value::from(
-            (0..TASKS)
-                .map(|_| json!({"algorithm_key": "top_patent_countries", "output_format": "svg"}))
-                .collect::<Vec<_>>(),
-        )
-    };
+    let images = Value::from(vec![
+        json!({"algorithm_key": "top_patent_countries", "output_format": "svg"});
+        40
+    ]);
     // The upload first, while it fits; then jobs on its dataset.
     let (status, created) = s
         .post_job(
             &s.admin_token,
             standard_export(),
-            &probes(1),
+            &images,
             None,
             Some(&json!({"width": 1001})),
         )
@@ -409,24 +436,6 @@ async fn a_batch_whose_files_no_longer_fit_fails_its_charts_with_storage_full_an
         .wait_job(&s.admin_token, created["job_id"].as_str().expect("id"))
         .await;
     let dataset = before["dataset_id"].as_str().expect("dataset").to_string();
-    let run = |round: u64| {
-        let (s, images, dataset) = (&s, probes(round), dataset.clone());
-        let config = json!({"width": 1000 + round});
-        async move {
-            let r = s
-                .http
-                .post(s.url("/api/jobs/"))
-                .bearer_auth(&s.admin_token)
-                .json(&json!({"dataset_id": dataset, "images": images, "visualization_config": config}))
-                .send()
-                .await
-                .expect("POST");
-            assert_eq!(r.status(), 201);
-            let created: Value = r.json().await.expect("JSON");
-            s.wait_job(&s.admin_token, created["job_id"].as_str().expect("id"))
-                .await
-        }
-    };
     assert_eq!(before["status"], "SUCCESS", "{}", before["image_tasks"][0]);
     let tasks = before["image_tasks"].as_array().expect("tasks");
     let claims: std::collections::HashSet<&str> = tasks
@@ -439,34 +448,17 @@ async fn a_batch_whose_files_no_longer_fit_fails_its_charts_with_storage_full_an
         claims.len(),
         tasks.len()
     );
-    let svgs: Vec<String> = tasks
+    let svgs: Vec<&str> = tasks
         .iter()
-        .map(|t| t["svg_url"].as_str().expect("svg url").to_string())
+        .map(|t| t["svg_url"].as_str().expect("svg url"))
         .collect();
     for url in &svgs {
         assert_eq!(s.get(&s.admin_token, url).await.status(), 200, "{url}");
     }
 
-    let filler = files.join("filler");
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&filler).expect("filler");
-        let block = vec![0u8; 64 << 10];
-        while f.write_all(&block).is_ok() {}
-        let small = vec![0u8; 256];
-        while f.write_all(&small).is_ok() {}
-        let _ = f.flush();
-    }
-    let full = run(2).await;
-    assert_eq!(full["status"], "FAILED", "{}", full["image_tasks"][0]);
-    for t in full["image_tasks"].as_array().expect("tasks") {
-        assert_eq!(t["error_code"], "STORAGE_FULL", "{t}");
-        assert!(
-            t["svg_url"].is_null(),
-            "nothing half-written is served: {t}"
-        );
-    }
-    assert!(leftovers(&files).is_empty(), "{:?}", leftovers(&files));
+    let filler = d.fill();
+    d.assert_failed_full(&d.run(&dataset, &images, 1002).await)
+        .await;
     for url in &svgs {
         assert_eq!(
             s.get(&s.admin_token, url).await.status(),
@@ -476,7 +468,7 @@ async fn a_batch_whose_files_no_longer_fit_fails_its_charts_with_storage_full_an
     }
 
     std::fs::remove_file(&filler).expect("free the disk");
-    let again = run(3).await;
+    let again = d.run(&dataset, &images, 1003).await;
     assert_eq!(
         again["status"], "SUCCESS",
         "the server goes on: {}",
