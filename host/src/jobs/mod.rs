@@ -8,6 +8,7 @@
 //! The workers are in `worker`, what one task draws in `render`.
 
 mod controls;
+mod ends;
 mod render;
 mod worker;
 
@@ -377,4 +378,30 @@ fn job_status_event(job_id: &str, trace_id: &str, status: JobStatus) -> NewEvent
         payload: json!({"status": status.as_str()}),
         trace_id: trace_id.to_string(),
     }
+}
+
+/// A job service on `store` with no plugins loaded, for tests of the
+/// queue's workings.
+#[cfg(test)]
+pub(crate) fn test_service(store: &Store, plugins: &std::path::Path) -> Arc<JobService> {
+    let runtime = crate::plugins::PluginRuntime::new(crate::plugins::RuntimeConfig::default())
+        .expect("runtime");
+    let registry = Arc::new(PluginRegistry::new(runtime));
+    let rasterizer = Rasterizer::new();
+    let catalog = PluginCatalog::new(
+        registry.clone(),
+        store.clone(),
+        rasterizer.clone(),
+        plugins.to_path_buf(),
+    )
+    .expect("catalog");
+    JobService::new(
+        store.clone(),
+        catalog,
+        EventBus::new(store.clone()),
+        registry,
+        rasterizer,
+        Arc::new(Metrics::new()),
+        WorkerConfig::default(),
+    )
 }
