@@ -83,7 +83,7 @@ impl Metrics {
         );
         registry.register(
             "plugin_duration_seconds",
-            "Time to produce one chart (plugin + rasterize + store), by algorithm",
+            "Time to draw one chart (plugin + rasterize; its files are written with its batch's ends), by algorithm",
             plugin_seconds.clone(),
         );
         registry.register(

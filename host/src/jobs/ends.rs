@@ -31,19 +31,23 @@ pub(super) struct Ended {
 }
 
 impl Ended {
-    /// Names the files written for this end by their sha256s.
+    /// Names the files written for this end by their sha256s, in its
+    /// fresh render's cache record and in its outcome (only a fresh
+    /// render has files to write).
     fn stored(&mut self, shas: &[String]) {
         let files = std::mem::take(&mut self.unstored);
-        if let Some((_, cached)) = &mut self.fresh {
-            name_files(&mut cached.png_sha256, &mut cached.svg_sha256, &files, shas);
-        }
+        let Some((_, cached)) = &mut self.fresh else {
+            return;
+        };
+        name_files(cached, &files, shas);
         if let TaskOutcome::Success {
             png_sha256,
             svg_sha256,
             ..
         } = &mut self.outcome
         {
-            name_files(png_sha256, svg_sha256, &files, shas);
+            png_sha256.clone_from(&cached.png_sha256);
+            svg_sha256.clone_from(&cached.svg_sha256);
         }
     }
 
@@ -271,11 +275,10 @@ impl JobService {
         })
     }
 
-    /// Writes the files of the batched renders in `ended` at once (on
+    /// Writes the files of the fresh renders in `ended` at once (on
     /// PostgreSQL a write per chart was a round trip per chart), before
     /// their ends name them. If that fails, those tasks fail as a storage
-    /// error during their render would: queued again while attempts
-    /// remain.
+    /// error: queued again while attempts remain.
     async fn store_files(&self, worker: &str, mut ended: Vec<Ended>) -> Vec<Ended> {
         let files: Vec<File> = ended
             .iter()

@@ -109,6 +109,16 @@ struct Hold {
     started: bool,
 }
 
+impl Hold {
+    fn new(task: &ImageTaskRow) -> Hold {
+        Hold {
+            job_id: task.job_id.clone(),
+            token: CancelToken::new(),
+            started: false,
+        }
+    }
+}
+
 struct JobInputs {
     dataset_id: String,
     visualization_config: String,
@@ -267,14 +277,7 @@ impl JobService {
     fn hold(&self, tasks: &[ImageTaskRow]) {
         let mut held = self.held();
         for t in tasks {
-            held.insert(
-                t.id.clone(),
-                Hold {
-                    job_id: t.job_id.clone(),
-                    token: CancelToken::new(),
-                    started: false,
-                },
-            );
+            held.insert(t.id.clone(), Hold::new(t));
         }
     }
 
@@ -291,11 +294,9 @@ impl JobService {
     /// already cancelled when the task was cancelled while it waited).
     fn start_held(&self, task: &ImageTaskRow) -> CancelToken {
         let mut held = self.held();
-        let hold = held.entry(task.id.clone()).or_insert_with(|| Hold {
-            job_id: task.job_id.clone(),
-            token: CancelToken::new(),
-            started: false,
-        });
+        let hold = held
+            .entry(task.id.clone())
+            .or_insert_with(|| Hold::new(task));
         hold.started = true;
         hold.token.clone()
     }

@@ -118,7 +118,7 @@ impl JobService {
             }
         }
         let keys: Vec<&str> = ready.iter().map(|(_, i)| i.key.as_str()).collect();
-        let mut found = match self.store.cached_renders(&keys).await {
+        let found = match self.store.cached_renders(&keys).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::warn!(error = %e, "looking up a batch in the result cache failed");
@@ -128,7 +128,8 @@ impl JobService {
         ready
             .into_iter()
             .map(|(id, inputs)| {
-                let cached = found.remove(&inputs.key);
+                // Cloned, not taken: charts of one batch may share a key.
+                let cached = found.get(&inputs.key).cloned();
                 (id, Prepared { inputs, cached })
             })
             .collect()
@@ -139,8 +140,6 @@ impl JobService {
         task: &ImageTaskRow,
         prepared: Option<Prepared>,
     ) -> std::result::Result<Rendered, TaskError> {
-        // A batch's files are written together, before the batch's ends.
-        let batched = prepared.is_some();
         let (inputs, cached) = match prepared {
             Some(p) => (p.inputs, p.cached),
             None => {
@@ -232,35 +231,17 @@ impl JobService {
                 "storing the chart's files failed (injected fault)",
             )));
         }
-        let files = take_files(&mut art, format);
-        let mut cached = CachedRender {
-            png_sha256: None,
-            svg_sha256: None,
-            chart_data: art.chart_data.to_string(),
-            warnings: Value::from(art.warnings.clone()).to_string(),
-        };
-        let unstored = if batched {
-            files
-        } else {
-            let shas = self
-                .store
-                .blobs()
-                .put_many(files.clone())
-                .await
-                .map_err(TaskError::Transient)?;
-            name_files(
-                &mut cached.png_sha256,
-                &mut cached.svg_sha256,
-                &files,
-                &shas,
-            );
-            Vec::new()
-        };
+        let unstored = take_files(&mut art, format);
         let logs = &art.logs;
         Ok(Rendered {
             version: plugin.info.version.clone(),
             sha256: plugin.sha256.clone(),
-            cached,
+            cached: CachedRender {
+                png_sha256: None,
+                svg_sha256: None,
+                chart_data: art.chart_data.to_string(),
+                warnings: Value::from(art.warnings.clone()).to_string(),
+            },
             logs: json!({"stdout": logs.stdout, "stderr": logs.stderr}),
             store_as: Some(key),
             unstored,
@@ -330,16 +311,15 @@ fn take_files(art: &mut pipeline::ChartArtifacts, format: OutputFormat) -> Vec<F
 /// A file of a render: its bytes and its extension.
 pub(super) type File = (Bytes, &'static str);
 
-/// Names a render's PNG and SVG by the sha256s its `files` (as
-/// [`take_files`] listed them) were stored under.
-pub(super) fn name_files(
-    png: &mut Option<String>,
-    svg: &mut Option<String>,
-    files: &[File],
-    shas: &[String],
-) {
+/// Names a render's PNG and SVG in its cache record by the sha256s its
+/// `files` (as [`take_files`] listed them) were stored under.
+pub(super) fn name_files(cached: &mut CachedRender, files: &[File], shas: &[String]) {
     for ((_, ext), sha) in files.iter().zip(shas) {
-        let slot = if *ext == "png" { &mut *png } else { &mut *svg };
+        let slot = if *ext == "png" {
+            &mut cached.png_sha256
+        } else {
+            &mut cached.svg_sha256
+        };
         *slot = Some(sha.clone());
     }
 }
@@ -368,8 +348,9 @@ pub(super) struct Rendered {
     /// The result-cache key to store a fresh render under; `None` when
     /// the render came from the cache.
     pub store_as: Option<String>,
-    /// A batched render's files, not yet stored (`cached` does not name
-    /// them yet): its worker writes its batch's at once.
+    /// A fresh render's files, not yet stored (`cached` does not name
+    /// them yet): its worker writes them with its batch-mates', before
+    /// their ends.
     pub unstored: Vec<File>,
     pub logs: Value,
 }

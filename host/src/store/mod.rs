@@ -788,10 +788,7 @@ impl Store {
         if keys.is_empty() {
             return Ok(found);
         }
-        let list = (1..=keys.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = sql::param_list(keys.len(), 1);
         let sql = self.db.sql_owned(format!(
             "SELECT cache_key, png_sha256, svg_sha256, chart_data, warnings FROM render_cache \
              WHERE cache_key IN ({list})"

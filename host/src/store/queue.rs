@@ -160,10 +160,7 @@ impl WriteTx {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        let list = (2..jobs.len() + 2)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::sql::param_list(jobs.len(), 2);
         let sql = self.db.sql_owned(format!(
             "UPDATE jobs SET status = 'RUNNING', updated_at = $1 \
              WHERE status = 'PENDING' AND id IN ({list}) RETURNING id"
@@ -257,10 +254,7 @@ impl WriteTx {
         // every lock is held before a task row is written.
         let (lock, guard) = if pg {
             let first = 3 + done.len() * COLUMNS;
-            let ids = (first..first + jobs.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let ids = super::sql::param_list(jobs.len(), first);
             (
                 format!(
                     "WITH j AS (SELECT id FROM jobs WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE) "
@@ -349,10 +343,7 @@ impl WriteTx {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = (3..ids.len() + 3)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::sql::param_list(ids.len(), 3);
         let sql = self.db.sql_owned(format!(
             "UPDATE image_tasks SET status = 'PENDING', progress = 0, lease_owner = NULL, \
              lease_expires_ms = NULL, started_at = CASE WHEN attempts > 1 THEN started_at END, \

@@ -129,6 +129,15 @@ pub(crate) fn values_list_from(rows: usize, columns: usize, first: usize) -> Str
     out
 }
 
+/// `count` placeholders from `$first`, comma-separated: an `IN (...)`
+/// list after a statement's own binds.
+pub(crate) fn param_list(count: usize, first: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A database error as the store reports it.
 pub(crate) fn db(e: sqlx::Error) -> Error {
     let code = if is_transient(&e) {
@@ -188,6 +197,7 @@ mod tests {
     #[test]
     fn a_values_list_numbers_every_placeholder_once_in_order() {
         assert_eq!(values_list(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(param_list(3, 4), "$4, $5, $6");
     }
 
     #[test]
